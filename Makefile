@@ -1,0 +1,78 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# camguard top-level Makefile.
+#
+#   make                 module (for KVER/KDIR), userspace programs, unit tests
+#   make module          just the module; KVER=<uname -r> or KDIR=<build tree>
+#   make modules-all     the module for every kernel the VM runner boots
+#   make check           everything the README promises (host + VM tests)
+#   make checkpatch      scripts/checkpatch.pl --strict on kmod/ and include/
+#   make sparse          sparse (C=2) on the module
+#
+# The module is built out of tree in build/<kernel release>/, so one checkout
+# can hold modules for several kernels at once.
+
+SHELL := /bin/bash
+TOP := $(CURDIR)
+
+# Newest installed Debian headers by default.
+KVER ?= $(shell ls -d /lib/modules/*/build 2>/dev/null | sed 's|/lib/modules/||;s|/build||' | sort -V | tail -n 1)
+KDIR ?= /lib/modules/$(KVER)/build
+KREL := $(shell sed -n 's/^#define UTS_RELEASE "\(.*\)"/\1/p' $(KDIR)/include/generated/utsrelease.h 2>/dev/null)
+MODDIR := $(TOP)/build/$(KREL)
+W ?= 1
+
+CC ?= cc
+CFLAGS ?= -O2 -g
+CFLAGS += -std=gnu11 -Wall -Wextra -Wshadow -Wformat=2 -Wmissing-prototypes \
+	  -Wstrict-prototypes -D_GNU_SOURCE -I$(TOP)/include/uapi -I$(TOP)/user
+LDFLAGS ?=
+
+KMOD_SRCS := Kbuild $(wildcard kmod/*.c kmod/*.h include/linux/*.h include/uapi/linux/*.h)
+
+.PHONY: all module modules-all user unit check unit-check vm-check checkpatch \
+	sparse clean demo
+
+all: module user unit
+
+module: $(MODDIR)/camguard.ko
+
+# Copy the sources into a per-kernel tree and build there (Kbuild writes its
+# objects next to the sources).
+$(MODDIR)/camguard.ko: $(KMOD_SRCS)
+	@test -d $(KDIR) || { echo "no kernel build tree at $(KDIR): install linux-headers or set KDIR" >&2; exit 1; }
+	@mkdir -p $(MODDIR)
+	@rsync -a --delete --include='Kbuild' --include='kmod/***' --include='include/***' --exclude='*' ./ $(MODDIR)/src/
+	$(MAKE) -C $(KDIR) M=$(MODDIR)/src W=$(W) modules
+	@cp $(MODDIR)/src/camguard.ko $@
+
+# Static checks of the kernel code. checkpatch.pl comes from Debian's
+# linux-source package (scripts/kernel-src), run over whole files.
+CHECKPATCH_FILES := $(wildcard kmod/*.c kmod/*.h include/linux/*.h include/uapi/linux/*.h) Kbuild
+
+checkpatch:
+	@cp=$$(scripts/kernel-src scripts/checkpatch.pl scripts/spelling.txt \
+		scripts/const_structs.checkpatch | head -n 1) && \
+	perl $$cp --no-tree --strict --terse --show-types -f $(CHECKPATCH_FILES) && \
+	echo "checkpatch --strict: clean ($(words $(CHECKPATCH_FILES)) files)"
+
+# sparse (C=2 checks every file, not only those rebuilt).
+sparse: module
+	@out=$$($(MAKE) -s -C $(KDIR) M=$(MODDIR)/src C=2 modules 2>&1 | \
+		grep -vE '^\s*(CHECK|CC|LD|MODPOST|BTF)\b|^make|Skipping BTF'); \
+	if [ -n "$$out" ]; then echo "$$out"; exit 1; fi; \
+	echo "sparse ($(KREL)): clean"
+
+modules-all:
+	@for k in $$(tests/vm/kernels --kdirs); do \
+		$(MAKE) --no-print-directory module KDIR=$$k || exit 1; done
+
+-include user/user.mk
+-include tests/unit/unit.mk
+
+check:
+	@tests/check.sh
+
+clean:
+	rm -rf build
+	$(MAKE) -s user-clean unit-clean

@@ -1,0 +1,45 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * camguard: frames tagged at the source with the credential that owns the
+ * capture. This file only brings the parts up in order and down in reverse.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/module.h>
+
+#include "camguard.h"
+#include "vcam.h"
+
+static unsigned int cameras = 2;
+module_param(cameras, uint, 0444);
+MODULE_PARM_DESC(cameras, "number of virtual cameras, 1 to 8 (default 2)");
+
+static int __init cg_init(void)
+{
+	int ret;
+
+	if (!cameras || cameras > CG_VCAM_MAX_CAMERAS) {
+		pr_err("cameras=%u: must be 1 to %u\n", cameras,
+		       CG_VCAM_MAX_CAMERAS);
+		return -EINVAL;
+	}
+
+	ret = cg_vcam_init(cameras);
+	if (ret)
+		return ret;
+
+	pr_info("loaded with %u virtual cameras\n", cameras);
+	return 0;
+}
+
+static void __exit cg_exit(void)
+{
+	cg_vcam_uninit();
+}
+
+module_init(cg_init);
+module_exit(cg_exit);
+
+MODULE_DESCRIPTION("camguard: owner-tagged camera frames and a virtual camera");
+MODULE_AUTHOR("camguard developers");
+MODULE_LICENSE("GPL");

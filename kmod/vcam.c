@@ -1,0 +1,660 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The virtual camera's devices: one platform device per camera, each with a
+ * V4L2 video-capture node on videobuf2.
+ *
+ * Lifetime: a struct cg_vcam lives as long as its v4l2_device refcount. The
+ * probe holds one reference, every registered video node (and so every open
+ * file) one more; cg_vcam_free() runs when the last goes, which may be after
+ * remove() when a process still holds the node open after a disconnect.
+ * Open files pin the module (fops.owner), so rmmod waits for nothing: it is
+ * refused while a node is open, and a disconnect (the sysfs unbind of the
+ * platform device, or the error-injection control) is how a streaming
+ * process is cut off.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/module.h>
+#include <linux/platform_device.h>
+#include <linux/slab.h>
+#include <media/v4l2-event.h>
+#include <media/v4l2-ioctl.h>
+#include <media/videobuf2-vmalloc.h>
+
+#include "compat.h"
+#include "vcam.h"
+
+#define CG_VCAM_READ_BUFFERS	2
+
+/* Driver-private controls (USER class). */
+#define CG_CID_BASE			(V4L2_CID_USER_BASE | 0xe000)
+#define CG_CID_DROP_PERCENT		(CG_CID_BASE + 0)
+#define CG_CID_FAIL_START		(CG_CID_BASE + 1)
+#define CG_CID_FAIL_PREPARE		(CG_CID_BASE + 2)
+#define CG_CID_DISCONNECT_AFTER		(CG_CID_BASE + 3)
+
+static struct platform_device *cg_vcam_pdevs[CG_VCAM_MAX_CAMERAS];
+static unsigned int cg_vcam_count;
+
+static struct cg_vcam *cg_vcam_from_dev(struct device *dev)
+{
+	struct v4l2_device *v4l2_dev = dev_get_drvdata(dev);
+
+	return container_of(v4l2_dev, struct cg_vcam, v4l2_dev);
+}
+
+/* ---- videobuf2 ---- */
+
+static int cg_vcam_queue_setup(struct vb2_queue *q, unsigned int *nbuffers,
+			       unsigned int *nplanes, unsigned int sizes[],
+			       struct device *alloc_devs[])
+{
+	struct cg_vcam *vcam = vb2_get_drv_priv(q);
+	u32 size = vcam->pix.sizeimage;
+
+	if (*nplanes)
+		return sizes[0] < size ? -EINVAL : 0;
+	*nplanes = 1;
+	sizes[0] = size;
+	return 0;
+}
+
+static int cg_vcam_buf_prepare(struct vb2_buffer *vb)
+{
+	struct cg_vcam *vcam = vb2_get_drv_priv(vb->vb2_queue);
+	u32 size = vcam->pix.sizeimage;
+
+	if (READ_ONCE(vcam->fail_prepare)) {
+		dev_dbg(&vcam->vdev.dev, "buf_prepare failed by injection\n");
+		return -EIO;
+	}
+	if (vb2_plane_size(vb, 0) < size) {
+		dev_dbg(&vcam->vdev.dev, "buffer of %lu bytes, need %u\n",
+			vb2_plane_size(vb, 0), size);
+		return -EINVAL;
+	}
+	vb2_set_plane_payload(vb, 0, size);
+	return 0;
+}
+
+static void cg_vcam_buf_queue(struct vb2_buffer *vb)
+{
+	struct cg_vcam *vcam = vb2_get_drv_priv(vb->vb2_queue);
+	struct vb2_v4l2_buffer *vbuf = to_vb2_v4l2_buffer(vb);
+	struct cg_vcam_buffer *buf = container_of(vbuf, struct cg_vcam_buffer,
+						  vb);
+
+	spin_lock(&vcam->buf_lock);
+	list_add_tail(&buf->list, &vcam->buf_list);
+	spin_unlock(&vcam->buf_lock);
+}
+
+static int cg_vcam_start_streaming(struct vb2_queue *q, unsigned int count)
+{
+	struct cg_vcam *vcam = vb2_get_drv_priv(q);
+	struct cg_vcam_fh *fh;
+	int ret;
+
+	if (READ_ONCE(vcam->fail_start)) {
+		dev_dbg(&vcam->vdev.dev, "start_streaming failed by injection\n");
+		ret = -EIO;
+		goto err_return;
+	}
+	/* vb2 sets the owner before it starts streaming, in every I/O mode. */
+	if (WARN_ON_ONCE(!q->owner)) {
+		ret = -EINVAL;
+		goto err_return;
+	}
+	fh = container_of((struct v4l2_fh *)q->owner, struct cg_vcam_fh, fh);
+
+	cg_vcam_fmt_to_frame(&vcam->pix, &vcam->ffmt);
+	cg_owner_init(&vcam->owner, fh->cred);
+	vcam->stream_id = cg_stream_new_id();
+
+	ret = cg_vcam_gen_start(vcam);
+	if (ret)
+		goto err_owner;
+	atomic64_inc(&vcam->stats.streams);
+	return 0;
+
+err_owner:
+	cg_owner_release(&vcam->owner);
+err_return:
+	cg_vcam_return_all(vcam, VB2_BUF_STATE_QUEUED);
+	return ret;
+}
+
+static void cg_vcam_stop_streaming(struct vb2_queue *q)
+{
+	struct cg_vcam *vcam = vb2_get_drv_priv(q);
+
+	cg_vcam_gen_stop(vcam);
+	cg_vcam_return_all(vcam, VB2_BUF_STATE_ERROR);
+	cg_owner_release(&vcam->owner);
+}
+
+static const struct vb2_ops cg_vcam_qops = {
+	.queue_setup = cg_vcam_queue_setup,
+	.buf_prepare = cg_vcam_buf_prepare,
+	.buf_queue = cg_vcam_buf_queue,
+	.start_streaming = cg_vcam_start_streaming,
+	.stop_streaming = cg_vcam_stop_streaming,
+	CG_VB2_WAIT_OPS
+};
+
+/* ---- V4L2 ioctls ---- */
+
+static int cg_vcam_querycap(struct file *file, void *priv,
+			    struct v4l2_capability *cap)
+{
+	struct cg_vcam *vcam = video_drvdata(file);
+
+	strscpy(cap->driver, CG_VCAM_DRIVER, sizeof(cap->driver));
+	snprintf(cap->card, sizeof(cap->card), "camguard virtual camera %u",
+		 vcam->index);
+	snprintf(cap->bus_info, sizeof(cap->bus_info), "platform:%s-%u",
+		 CG_VCAM_DRIVER, vcam->index);
+	return 0;
+}
+
+static int cg_vcam_enum_fmt(struct file *file, void *priv,
+			    struct v4l2_fmtdesc *f)
+{
+	const struct cg_vcam_fmt *fmt = cg_vcam_fmt_by_index(f->index);
+
+	if (!fmt)
+		return -EINVAL;
+	f->pixelformat = fmt->fourcc;
+	return 0;
+}
+
+static int cg_vcam_g_fmt(struct file *file, void *priv, struct v4l2_format *f)
+{
+	struct cg_vcam *vcam = video_drvdata(file);
+
+	f->fmt.pix = vcam->pix;
+	return 0;
+}
+
+static int cg_vcam_try_fmt(struct file *file, void *priv,
+			   struct v4l2_format *f)
+{
+	cg_vcam_fmt_adjust(video_drvdata(file), &f->fmt.pix);
+	return 0;
+}
+
+static int cg_vcam_s_fmt(struct file *file, void *priv, struct v4l2_format *f)
+{
+	struct cg_vcam *vcam = video_drvdata(file);
+
+	if (vb2_is_busy(&vcam->queue))
+		return -EBUSY;
+	cg_vcam_fmt_adjust(vcam, &f->fmt.pix);
+	vcam->pix = f->fmt.pix;
+	return 0;
+}
+
+static int cg_vcam_enum_framesizes(struct file *file, void *priv,
+				   struct v4l2_frmsizeenum *fsize)
+{
+	return cg_vcam_enum_framesize(video_drvdata(file), fsize->index, fsize);
+}
+
+static int cg_vcam_enum_frameintervals(struct file *file, void *priv,
+				       struct v4l2_frmivalenum *fival)
+{
+	return cg_vcam_enum_frameinterval(video_drvdata(file), fival);
+}
+
+static int cg_vcam_g_parm(struct file *file, void *priv,
+			  struct v4l2_streamparm *parm)
+{
+	struct cg_vcam *vcam = video_drvdata(file);
+	struct v4l2_captureparm *cp = &parm->parm.capture;
+
+	if (parm->type != V4L2_BUF_TYPE_VIDEO_CAPTURE)
+		return -EINVAL;
+	memset(cp, 0, sizeof(*cp));
+	cp->capability = V4L2_CAP_TIMEPERFRAME;
+	cp->timeperframe.numerator = 1;
+	cp->timeperframe.denominator = vcam->fps;
+	cp->readbuffers = CG_VCAM_READ_BUFFERS;
+	return 0;
+}
+
+static int cg_vcam_s_parm(struct file *file, void *priv,
+			  struct v4l2_streamparm *parm)
+{
+	struct cg_vcam *vcam = video_drvdata(file);
+	struct v4l2_fract *tpf = &parm->parm.capture.timeperframe;
+	u32 fps;
+
+	if (parm->type != V4L2_BUF_TYPE_VIDEO_CAPTURE)
+		return -EINVAL;
+	/* The frame clock is fixed for the life of a stream. */
+	if (vb2_is_streaming(&vcam->queue))
+		return -EBUSY;
+	/* A zero fraction asks for the current rate; others round to fps. */
+	if (tpf->numerator && tpf->denominator) {
+		fps = DIV_ROUND_CLOSEST(tpf->denominator, tpf->numerator);
+		vcam->fps = cg_vcam_fps_adjust(vcam, fps);
+	}
+	return cg_vcam_g_parm(file, priv, parm);
+}
+
+static int cg_vcam_enum_input(struct file *file, void *priv,
+			      struct v4l2_input *inp)
+{
+	if (inp->index)
+		return -EINVAL;
+	inp->type = V4L2_INPUT_TYPE_CAMERA;
+	strscpy(inp->name, "Camera", sizeof(inp->name));
+	return 0;
+}
+
+static int cg_vcam_g_input(struct file *file, void *priv, unsigned int *i)
+{
+	*i = 0;
+	return 0;
+}
+
+static int cg_vcam_s_input(struct file *file, void *priv, unsigned int i)
+{
+	return i ? -EINVAL : 0;
+}
+
+static const struct v4l2_ioctl_ops cg_vcam_ioctl_ops = {
+	.vidioc_querycap = cg_vcam_querycap,
+	.vidioc_enum_fmt_vid_cap = cg_vcam_enum_fmt,
+	.vidioc_g_fmt_vid_cap = cg_vcam_g_fmt,
+	.vidioc_try_fmt_vid_cap = cg_vcam_try_fmt,
+	.vidioc_s_fmt_vid_cap = cg_vcam_s_fmt,
+	.vidioc_enum_framesizes = cg_vcam_enum_framesizes,
+	.vidioc_enum_frameintervals = cg_vcam_enum_frameintervals,
+	.vidioc_g_parm = cg_vcam_g_parm,
+	.vidioc_s_parm = cg_vcam_s_parm,
+	.vidioc_enum_input = cg_vcam_enum_input,
+	.vidioc_g_input = cg_vcam_g_input,
+	.vidioc_s_input = cg_vcam_s_input,
+
+	.vidioc_reqbufs = vb2_ioctl_reqbufs,
+	.vidioc_create_bufs = vb2_ioctl_create_bufs,
+	.vidioc_prepare_buf = vb2_ioctl_prepare_buf,
+	.vidioc_querybuf = vb2_ioctl_querybuf,
+	.vidioc_qbuf = vb2_ioctl_qbuf,
+	.vidioc_dqbuf = vb2_ioctl_dqbuf,
+	.vidioc_expbuf = vb2_ioctl_expbuf,
+	.vidioc_streamon = vb2_ioctl_streamon,
+	.vidioc_streamoff = vb2_ioctl_streamoff,
+
+	.vidioc_log_status = v4l2_ctrl_log_status,
+	.vidioc_subscribe_event = v4l2_ctrl_subscribe_event,
+	.vidioc_unsubscribe_event = v4l2_event_unsubscribe,
+};
+
+/* ---- file operations ---- */
+
+static int cg_vcam_open(struct file *file)
+{
+	struct cg_vcam_fh *fh;
+
+	fh = kzalloc(sizeof(*fh), GFP_KERNEL);
+	if (!fh)
+		return -ENOMEM;
+	v4l2_fh_init(&fh->fh, video_devdata(file));
+	fh->cred = get_cred(file->f_cred);
+	file->private_data = &fh->fh;
+	v4l2_fh_add(&fh->fh);
+	return 0;
+}
+
+static int cg_vcam_release(struct file *file)
+{
+	struct cg_vcam_fh *fh = container_of(file->private_data,
+					     struct cg_vcam_fh, fh);
+	const struct cred *cred = fh->cred;
+	int ret;
+
+	/* Stops the stream if this file owns the queue, then frees fh. */
+	ret = vb2_fop_release(file);
+	put_cred(cred);
+	return ret;
+}
+
+static const struct v4l2_file_operations cg_vcam_fops = {
+	.owner = THIS_MODULE,
+	.open = cg_vcam_open,
+	.release = cg_vcam_release,
+	.read = vb2_fop_read,
+	.poll = vb2_fop_poll,
+	.mmap = vb2_fop_mmap,
+	.unlocked_ioctl = video_ioctl2,
+};
+
+/* ---- controls ---- */
+
+static int cg_vcam_s_ctrl(struct v4l2_ctrl *ctrl)
+{
+	struct cg_vcam *vcam = container_of(ctrl->handler, struct cg_vcam,
+					    ctrls);
+
+	switch (ctrl->id) {
+	case V4L2_CID_BRIGHTNESS:
+		WRITE_ONCE(vcam->brightness, ctrl->val);
+		atomic_inc(&vcam->picture_gen);
+		break;
+	case V4L2_CID_TEST_PATTERN:
+		WRITE_ONCE(vcam->pattern, ctrl->val);
+		atomic_inc(&vcam->picture_gen);
+		break;
+	case CG_CID_DROP_PERCENT:
+		WRITE_ONCE(vcam->drop_percent, ctrl->val);
+		break;
+	case CG_CID_FAIL_START:
+		WRITE_ONCE(vcam->fail_start, ctrl->val);
+		break;
+	case CG_CID_FAIL_PREPARE:
+		WRITE_ONCE(vcam->fail_prepare, ctrl->val);
+		break;
+	case CG_CID_DISCONNECT_AFTER:
+		WRITE_ONCE(vcam->disconnect_after, ctrl->val);
+		break;
+	default:
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static const struct v4l2_ctrl_ops cg_vcam_ctrl_ops = {
+	.s_ctrl = cg_vcam_s_ctrl,
+};
+
+static const char * const cg_vcam_patterns[] = {
+	"Color Bars",
+	"Gradient",
+	"Checkerboard",
+	"Black",
+	NULL,
+};
+
+/*
+ * Error injection. v4l2-compliance writes every control's minimum, maximum
+ * and default in turn, so none of these acts when written: each is a
+ * setting the next stream obeys, and the default is always "off".
+ */
+static const struct v4l2_ctrl_config cg_vcam_inject_ctrls[] = {
+	{
+		.ops = &cg_vcam_ctrl_ops,
+		.id = CG_CID_DROP_PERCENT,
+		.name = "Drop Frames (%)",
+		.type = V4L2_CTRL_TYPE_INTEGER,
+		.min = 0,
+		.max = 100,
+		.step = 1,
+	}, {
+		.ops = &cg_vcam_ctrl_ops,
+		.id = CG_CID_FAIL_START,
+		.name = "Fail Start Streaming",
+		.type = V4L2_CTRL_TYPE_BOOLEAN,
+		.max = 1,
+		.step = 1,
+	}, {
+		.ops = &cg_vcam_ctrl_ops,
+		.id = CG_CID_FAIL_PREPARE,
+		.name = "Fail Buffer Prepare",
+		.type = V4L2_CTRL_TYPE_BOOLEAN,
+		.max = 1,
+		.step = 1,
+	}, {
+		.ops = &cg_vcam_ctrl_ops,
+		.id = CG_CID_DISCONNECT_AFTER,
+		.name = "Disconnect After Frames",
+		.type = V4L2_CTRL_TYPE_INTEGER,
+		.min = 0,
+		.max = 1000000,
+		.step = 1,
+	},
+};
+
+static int cg_vcam_init_ctrls(struct cg_vcam *vcam)
+{
+	struct v4l2_ctrl_handler *hdl = &vcam->ctrls;
+	unsigned int i;
+
+	v4l2_ctrl_handler_init(hdl, 2 + ARRAY_SIZE(cg_vcam_inject_ctrls));
+	hdl->lock = &vcam->lock;
+	v4l2_ctrl_new_std(hdl, &cg_vcam_ctrl_ops, V4L2_CID_BRIGHTNESS,
+			  0, 255, 1, 128);
+	v4l2_ctrl_new_std_menu_items(hdl, &cg_vcam_ctrl_ops,
+				     V4L2_CID_TEST_PATTERN,
+				     CG_PATTERN_COUNT - 1, 0, 0,
+				     cg_vcam_patterns);
+	for (i = 0; i < ARRAY_SIZE(cg_vcam_inject_ctrls); i++)
+		v4l2_ctrl_new_custom(hdl, &cg_vcam_inject_ctrls[i], NULL);
+	if (hdl->error)
+		return hdl->error;
+	vcam->v4l2_dev.ctrl_handler = hdl;
+	/* Apply the defaults through s_ctrl so the settings start coherent. */
+	return v4l2_ctrl_handler_setup(hdl);
+}
+
+/* ---- devices ---- */
+
+static void cg_vcam_unregister(struct cg_vcam *vcam)
+{
+	mutex_lock(&vcam->unregister_lock);
+	if (video_is_registered(&vcam->vdev))
+		vb2_video_unregister_device(&vcam->vdev);
+	mutex_unlock(&vcam->unregister_lock);
+}
+
+static void cg_vcam_disconnect_work(struct work_struct *work)
+{
+	struct cg_vcam *vcam = container_of(work, struct cg_vcam,
+					    disconnect_work);
+
+	dev_info(vcam->v4l2_dev.dev, "disconnect injected after %u frames\n",
+		 READ_ONCE(vcam->disconnect_after));
+	cg_vcam_unregister(vcam);
+}
+
+/* The v4l2_device release: the last reference is gone. */
+static void cg_vcam_free(struct v4l2_device *v4l2_dev)
+{
+	struct cg_vcam *vcam = container_of(v4l2_dev, struct cg_vcam, v4l2_dev);
+
+	v4l2_ctrl_handler_free(&vcam->ctrls);
+	v4l2_device_unregister(&vcam->v4l2_dev);
+	mutex_destroy(&vcam->unregister_lock);
+	mutex_destroy(&vcam->lock);
+	kfree(vcam);
+}
+
+static int cg_vcam_init_queue(struct cg_vcam *vcam)
+{
+	struct vb2_queue *q = &vcam->queue;
+
+	q->type = V4L2_BUF_TYPE_VIDEO_CAPTURE;
+	q->io_modes = VB2_MMAP | VB2_USERPTR | VB2_DMABUF | VB2_READ;
+	q->drv_priv = vcam;
+	q->buf_struct_size = sizeof(struct cg_vcam_buffer);
+	q->ops = &cg_vcam_qops;
+	q->mem_ops = &vb2_vmalloc_memops;
+	q->timestamp_flags = V4L2_BUF_FLAG_TIMESTAMP_MONOTONIC |
+			     V4L2_BUF_FLAG_TSTAMP_SRC_EOF;
+	cg_vb2_set_min_queued(q, 1);
+	q->lock = &vcam->lock;
+	q->dev = vcam->v4l2_dev.dev;
+	return vb2_queue_init(q);
+}
+
+static void cg_vcam_init_vdev(struct cg_vcam *vcam)
+{
+	struct video_device *vdev = &vcam->vdev;
+
+	snprintf(vdev->name, sizeof(vdev->name), "camguard-%u", vcam->index);
+	vdev->fops = &cg_vcam_fops;
+	vdev->ioctl_ops = &cg_vcam_ioctl_ops;
+	vdev->release = video_device_release_empty;
+	vdev->v4l2_dev = &vcam->v4l2_dev;
+	vdev->queue = &vcam->queue;
+	vdev->lock = &vcam->lock;
+	vdev->vfl_dir = VFL_DIR_RX;
+	vdev->device_caps = V4L2_CAP_VIDEO_CAPTURE | V4L2_CAP_STREAMING |
+			    V4L2_CAP_READWRITE;
+	video_set_drvdata(vdev, vcam);
+}
+
+static int cg_vcam_probe(struct platform_device *pdev)
+{
+	struct cg_vcam *vcam;
+	int ret;
+
+	vcam = kzalloc(sizeof(*vcam), GFP_KERNEL);
+	if (!vcam)
+		return -ENOMEM;
+
+	vcam->index = pdev->id;
+	mutex_init(&vcam->lock);
+	mutex_init(&vcam->unregister_lock);
+	spin_lock_init(&vcam->buf_lock);
+	INIT_LIST_HEAD(&vcam->buf_list);
+	INIT_WORK(&vcam->disconnect_work, cg_vcam_disconnect_work);
+	vcam->fps = CG_VCAM_DEF_FPS;
+	vcam->pix.pixelformat = V4L2_PIX_FMT_YUYV;
+	vcam->pix.width = 640;
+	vcam->pix.height = 480;
+	cg_vcam_fmt_adjust(vcam, &vcam->pix);
+
+	ret = v4l2_device_register(&pdev->dev, &vcam->v4l2_dev);
+	if (ret)
+		goto err_free;
+	/* From here on the refcount frees vcam: errors go to err_put. */
+	vcam->v4l2_dev.release = cg_vcam_free;
+
+	ret = cg_vcam_init_ctrls(vcam);
+	if (ret)
+		goto err_put;
+	ret = cg_vcam_init_queue(vcam);
+	if (ret)
+		goto err_put;
+	cg_vcam_init_vdev(vcam);
+	ret = video_register_device(&vcam->vdev, VFL_TYPE_VIDEO, -1);
+	if (ret)
+		goto err_put;
+
+	dev_info(&pdev->dev, "camguard virtual camera %u is %s\n",
+		 vcam->index, video_device_node_name(&vcam->vdev));
+	return 0;
+
+err_put:
+	v4l2_device_put(&vcam->v4l2_dev);
+	return ret;
+err_free:
+	mutex_destroy(&vcam->unregister_lock);
+	mutex_destroy(&vcam->lock);
+	kfree(vcam);
+	return ret;
+}
+
+static void cg_vcam_remove(struct platform_device *pdev)
+{
+	struct cg_vcam *vcam = cg_vcam_from_dev(&pdev->dev);
+
+	/* Streaming stops here; after it no thread can queue the work. */
+	cg_vcam_unregister(vcam);
+	cancel_work_sync(&vcam->disconnect_work);
+	v4l2_device_put(&vcam->v4l2_dev);
+}
+
+/* ---- sysfs: /sys/bus/platform/devices/camguard.N/stats/ ---- */
+
+struct cg_vcam_stat_attr {
+	struct device_attribute attr;
+	size_t offset;		/* of an atomic64_t in struct cg_vcam_stats */
+};
+
+static ssize_t cg_vcam_stat_show(struct device *dev,
+				 struct device_attribute *attr, char *buf)
+{
+	struct cg_vcam_stat_attr *sa = container_of(attr,
+						    struct cg_vcam_stat_attr,
+						    attr);
+	struct cg_vcam *vcam = cg_vcam_from_dev(dev);
+	atomic64_t *counter = (void *)&vcam->stats + sa->offset;
+
+	return sysfs_emit(buf, "%lld\n", (long long)atomic64_read(counter));
+}
+
+static struct cg_vcam_stat_attr cg_vcam_stat_attrs[] = {
+	{ __ATTR(frames_done, 0444, cg_vcam_stat_show, NULL),
+	  offsetof(struct cg_vcam_stats, frames_done) },
+	{ __ATTR(frames_dropped, 0444, cg_vcam_stat_show, NULL),
+	  offsetof(struct cg_vcam_stats, frames_dropped) },
+	{ __ATTR(frames_late, 0444, cg_vcam_stat_show, NULL),
+	  offsetof(struct cg_vcam_stats, frames_late) },
+	{ __ATTR(frames_drop_injected, 0444, cg_vcam_stat_show, NULL),
+	  offsetof(struct cg_vcam_stats, frames_drop_injected) },
+	{ __ATTR(streams, 0444, cg_vcam_stat_show, NULL),
+	  offsetof(struct cg_vcam_stats, streams) },
+};
+
+static struct attribute *cg_vcam_stat_attr_list[] = {
+	&cg_vcam_stat_attrs[0].attr.attr,
+	&cg_vcam_stat_attrs[1].attr.attr,
+	&cg_vcam_stat_attrs[2].attr.attr,
+	&cg_vcam_stat_attrs[3].attr.attr,
+	&cg_vcam_stat_attrs[4].attr.attr,
+	NULL,
+};
+
+static const struct attribute_group cg_vcam_stat_group = {
+	.name = "stats",
+	.attrs = cg_vcam_stat_attr_list,
+};
+
+static const struct attribute_group *cg_vcam_groups[] = {
+	&cg_vcam_stat_group,
+	NULL,
+};
+
+static struct platform_driver cg_vcam_driver = {
+	.probe = cg_vcam_probe,
+	CG_PLATFORM_REMOVE(cg_vcam_remove),
+	.driver = {
+		.name = CG_VCAM_DRIVER,
+		.dev_groups = cg_vcam_groups,
+	},
+};
+
+int cg_vcam_init(unsigned int cameras)
+{
+	struct platform_device *pdev;
+	int ret;
+
+	ret = platform_driver_register(&cg_vcam_driver);
+	if (ret)
+		return ret;
+
+	for (cg_vcam_count = 0; cg_vcam_count < cameras; cg_vcam_count++) {
+		pdev = platform_device_register_simple(CG_VCAM_DRIVER,
+						       cg_vcam_count, NULL, 0);
+		if (IS_ERR(pdev)) {
+			ret = PTR_ERR(pdev);
+			goto err_devices;
+		}
+		cg_vcam_pdevs[cg_vcam_count] = pdev;
+	}
+	return 0;
+
+err_devices:
+	cg_vcam_uninit();
+	return ret;
+}
+
+void cg_vcam_uninit(void)
+{
+	while (cg_vcam_count)
+		platform_device_unregister(cg_vcam_pdevs[--cg_vcam_count]);
+	platform_driver_unregister(&cg_vcam_driver);
+}

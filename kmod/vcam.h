@@ -1,0 +1,154 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The camguard virtual camera: a V4L2 video-capture driver on videobuf2
+ * (vmalloc memory: MMAP, USERPTR, DMABUF import and export, read()).
+ *
+ * Files: vcam.c registers the devices and implements the V4L2 and vb2
+ * operations, vcam_fmt.c knows the pixel formats, sizes and rates, and
+ * vcam_gen.c produces the frames in a kthread.
+ */
+#ifndef _CG_VCAM_H
+#define _CG_VCAM_H
+
+#include <linux/atomic.h>
+#include <linux/ktime.h>
+#include <linux/list.h>
+#include <linux/mutex.h>
+#include <linux/spinlock.h>
+#include <linux/workqueue.h>
+#include <media/v4l2-ctrls.h>
+#include <media/v4l2-device.h>
+#include <media/v4l2-fh.h>
+#include <media/videobuf2-v4l2.h>
+
+#include <linux/camguard_stamp.h>
+
+#include "camguard.h"
+
+#define CG_VCAM_DRIVER		"camguard"
+#define CG_VCAM_MAX_CAMERAS	8
+
+#define CG_VCAM_MIN_WIDTH	160
+#define CG_VCAM_MIN_HEIGHT	120
+#define CG_VCAM_MAX_WIDTH	1920
+#define CG_VCAM_MAX_HEIGHT	1080
+#define CG_VCAM_MIN_FPS		1
+#define CG_VCAM_MAX_FPS		60
+#define CG_VCAM_DEF_FPS		30
+
+/* Test patterns, in V4L2_CID_TEST_PATTERN menu order. */
+enum cg_vcam_pattern {
+	CG_PATTERN_BARS,
+	CG_PATTERN_GRADIENT,
+	CG_PATTERN_CHECKERS,
+	CG_PATTERN_BLACK,
+	CG_PATTERN_COUNT,
+};
+
+struct cg_vcam_fmt {
+	u32 fourcc;
+	u8 bytes_per_pixel;	/* in the first (or only) plane */
+	u8 size_mult;		/* sizeimage = bytesperline * height * mult / 2 */
+	bool yuv;
+};
+
+/* What the generator needs of a frame; fixed while streaming. */
+struct cg_vcam_frame_fmt {
+	const struct cg_vcam_fmt *fmt;
+	u32 width;
+	u32 height;
+	u32 bytesperline;
+	u32 sizeimage;
+};
+
+/* Counters, written by the generator thread only, read from sysfs. */
+struct cg_vcam_stats {
+	atomic64_t frames_done;		/* buffers filled and returned */
+	atomic64_t frames_dropped;	/* no buffer queued in time */
+	atomic64_t frames_late;		/* periods the generator overslept */
+	atomic64_t frames_drop_injected;/* dropped by the drop control */
+	atomic64_t streams;		/* streams started */
+};
+
+struct cg_vcam {
+	struct v4l2_device v4l2_dev;	/* refcount owns the whole struct */
+	struct video_device vdev;
+	struct vb2_queue queue;
+	struct v4l2_ctrl_handler ctrls;
+	unsigned int index;
+
+	/*
+	 * Serialises the ioctls, the vb2 queue (q->lock) and the control
+	 * handler. The generator thread never takes it: stop_streaming runs
+	 * with it held and waits for the thread to exit.
+	 */
+	struct mutex lock;
+
+	/* Protected by lock; S_FMT and S_PARM refuse while busy. */
+	struct v4l2_pix_format pix;
+	u32 fps;
+
+	/* Error-injection settings, read by the thread and vb2 callbacks. */
+	int drop_percent;
+	bool fail_start;
+	bool fail_prepare;
+	u32 disconnect_after;	/* frames; 0 = never */
+
+	/* Picture settings; gen bumps when they change. */
+	int pattern;
+	int brightness;
+	atomic_t picture_gen;
+
+	/* Queued buffers waiting for the generator; protected by buf_lock. */
+	spinlock_t buf_lock;
+	struct list_head buf_list;
+
+	/* The current stream; set in start_streaming, cleared in stop. */
+	struct cg_vcam_frame_fmt ffmt;
+	struct task_struct *thread;
+	struct cg_owner owner;
+	u64 stream_id;
+	u8 *background;		/* pattern rendered in the frame format */
+
+	/* Serialises unregistration between remove and the disconnect work. */
+	struct mutex unregister_lock;
+	struct work_struct disconnect_work;
+
+	struct cg_vcam_stats stats;
+};
+
+struct cg_vcam_buffer {
+	struct vb2_v4l2_buffer vb;	/* must be first: vb2 allocates us */
+	struct list_head list;
+};
+
+/* An open file: the opener's credential decides who owns a stream. */
+struct cg_vcam_fh {
+	struct v4l2_fh fh;		/* must be first: v4l2_fh_release frees */
+	const struct cred *cred;	/* counted reference to f_cred */
+};
+
+/* vcam_fmt.c */
+const struct cg_vcam_fmt *cg_vcam_fmt_by_index(unsigned int index);
+const struct cg_vcam_fmt *cg_vcam_fmt_find(u32 fourcc);
+bool cg_vcam_discrete_sizes(const struct cg_vcam *vcam);
+int cg_vcam_enum_framesize(const struct cg_vcam *vcam, u32 index,
+			   struct v4l2_frmsizeenum *fsize);
+int cg_vcam_enum_frameinterval(const struct cg_vcam *vcam,
+			       struct v4l2_frmivalenum *fival);
+void cg_vcam_fmt_adjust(const struct cg_vcam *vcam,
+			struct v4l2_pix_format *pix);
+void cg_vcam_fmt_to_frame(const struct v4l2_pix_format *pix,
+			  struct cg_vcam_frame_fmt *ffmt);
+u32 cg_vcam_fps_adjust(const struct cg_vcam *vcam, u32 fps);
+void cg_vcam_render(const struct cg_vcam_frame_fmt *ffmt, u8 *buf,
+		    int pattern, int brightness);
+void cg_vcam_fill_cell(const struct cg_vcam_frame_fmt *ffmt, u8 *buf,
+		       u32 x0, u32 y0, u32 side, bool one);
+
+/* vcam_gen.c */
+int cg_vcam_gen_start(struct cg_vcam *vcam);
+void cg_vcam_gen_stop(struct cg_vcam *vcam);
+void cg_vcam_return_all(struct cg_vcam *vcam, enum vb2_buffer_state state);
+
+#endif /* _CG_VCAM_H */

@@ -1,0 +1,194 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Frame generation: one freezable kthread per streaming camera fills the
+ * queued buffers on the frame clock. It never blocks on userspace: when no
+ * buffer is queued in time the frame is dropped and counted, and the
+ * sequence number still advances so gaps show the loss.
+ *
+ * Lifetime: the thread runs from start_streaming to stop_streaming, both
+ * called with vcam->lock held; it never takes that lock, so kthread_stop()
+ * from stop_streaming cannot deadlock. vcam->background, ffmt, owner and
+ * stream_id are set before the thread starts and freed after it stopped.
+ */
+#include <linux/freezer.h>
+#include <linux/hrtimer.h>
+#include <linux/kthread.h>
+#include <linux/random.h>
+#include <linux/sched.h>
+#include <linux/vmalloc.h>
+
+#include "vcam.h"
+
+static struct cg_vcam_buffer *cg_vcam_next_buffer(struct cg_vcam *vcam)
+{
+	struct cg_vcam_buffer *buf;
+
+	spin_lock(&vcam->buf_lock);
+	buf = list_first_entry_or_null(&vcam->buf_list, struct cg_vcam_buffer,
+				       list);
+	if (buf)
+		list_del(&buf->list);
+	spin_unlock(&vcam->buf_lock);
+	return buf;
+}
+
+void cg_vcam_return_all(struct cg_vcam *vcam, enum vb2_buffer_state state)
+{
+	struct cg_vcam_buffer *buf, *tmp;
+	LIST_HEAD(list);
+
+	spin_lock(&vcam->buf_lock);
+	list_splice_init(&vcam->buf_list, &list);
+	spin_unlock(&vcam->buf_lock);
+
+	list_for_each_entry_safe(buf, tmp, &list, list) {
+		list_del(&buf->list);
+		vb2_buffer_done(&buf->vb.vb2_buf, state);
+	}
+}
+
+/* Draw the stamp of include/uapi/linux/camguard_stamp.h over the frame. */
+static void cg_vcam_stamp(struct cg_vcam *vcam, u8 *frame, u32 sequence)
+{
+	const struct cg_vcam_frame_fmt *ffmt = &vcam->ffmt;
+	u32 cell = camguard_stamp_cell(ffmt->width, ffmt->height);
+	struct camguard_stamp stamp = {
+		.camera = vcam->index,
+		.owner = cg_owner_uid(&vcam->owner),
+		.stream = lower_32_bits(vcam->stream_id),
+		.sequence = sequence,
+	};
+	u8 payload[CAMGUARD_STAMP_BYTES];
+	unsigned int i, col, row;
+
+	camguard_stamp_pack(&stamp, payload);
+	for (i = 0; i < CAMGUARD_STAMP_COLS * CAMGUARD_STAMP_ROWS; i++) {
+		col = i % CAMGUARD_STAMP_COLS;
+		row = i / CAMGUARD_STAMP_COLS;
+		cg_vcam_fill_cell(ffmt, frame, cell * (col + 1),
+				  cell * (row + 1), cell,
+				  camguard_stamp_bit(payload, i));
+	}
+}
+
+/* Produce frame @sequence; returns true if a buffer was filled. */
+static bool cg_vcam_produce(struct cg_vcam *vcam, u32 sequence)
+{
+	int drop_percent = READ_ONCE(vcam->drop_percent);
+	struct cg_vcam_buffer *buf;
+	struct vb2_buffer *vb;
+	u8 *vaddr;
+
+	if (drop_percent && get_random_u32_below(100) < drop_percent) {
+		atomic64_inc(&vcam->stats.frames_drop_injected);
+		return false;
+	}
+
+	buf = cg_vcam_next_buffer(vcam);
+	if (!buf) {
+		atomic64_inc(&vcam->stats.frames_dropped);
+		return false;
+	}
+
+	vb = &buf->vb.vb2_buf;
+	buf->vb.sequence = sequence;
+	buf->vb.field = V4L2_FIELD_NONE;
+	vaddr = vb2_plane_vaddr(vb, 0);
+	if (!vaddr) {
+		vb->timestamp = ktime_get_ns();
+		vb2_buffer_done(vb, VB2_BUF_STATE_ERROR);
+		return false;
+	}
+
+	memcpy(vaddr, vcam->background, vcam->ffmt.sizeimage);
+	cg_vcam_stamp(vcam, vaddr, sequence);
+	vb2_set_plane_payload(vb, 0, vcam->ffmt.sizeimage);
+	vb->timestamp = ktime_get_ns();
+	vb2_buffer_done(vb, VB2_BUF_STATE_DONE);
+	atomic64_inc(&vcam->stats.frames_done);
+	return true;
+}
+
+static int cg_vcam_thread(void *data)
+{
+	struct cg_vcam *vcam = data;
+	u64 interval = NSEC_PER_SEC / vcam->fps;
+	ktime_t epoch = ktime_get();
+	int picture_gen = -1;
+	u64 period = 0;
+	u32 filled = 0;
+	u32 sequence = 0;
+	ktime_t deadline;
+	u64 late;
+
+	set_freezable();
+	for (;;) {
+		try_to_freeze();
+		if (kthread_should_stop())
+			break;
+
+		if (atomic_read(&vcam->picture_gen) != picture_gen) {
+			picture_gen = atomic_read(&vcam->picture_gen);
+			cg_vcam_render(&vcam->ffmt, vcam->background,
+				       READ_ONCE(vcam->pattern),
+				       READ_ONCE(vcam->brightness));
+		}
+
+		if (cg_vcam_produce(vcam, sequence) &&
+		    ++filled == READ_ONCE(vcam->disconnect_after))
+			schedule_work(&vcam->disconnect_work);
+		sequence++;
+		period++;
+
+		/* Periods we slept through are lost frames, not late ones. */
+		deadline = ktime_add_ns(epoch, period * interval);
+		late = ktime_to_ns(ktime_sub(ktime_get(), deadline));
+		if ((s64)late > 0 && late >= interval) {
+			late = div64_u64(late, interval);
+			atomic64_add(late, &vcam->stats.frames_late);
+			sequence += late;
+			period += late;
+			deadline = ktime_add_ns(epoch, period * interval);
+		}
+
+		set_current_state(TASK_INTERRUPTIBLE);
+		if (kthread_should_stop()) {
+			__set_current_state(TASK_RUNNING);
+			break;
+		}
+		schedule_hrtimeout(&deadline, HRTIMER_MODE_ABS);
+	}
+	return 0;
+}
+
+int cg_vcam_gen_start(struct cg_vcam *vcam)
+{
+	struct task_struct *thread;
+
+	lockdep_assert_held(&vcam->lock);
+
+	vcam->background = vzalloc(vcam->ffmt.sizeimage);
+	if (!vcam->background)
+		return -ENOMEM;
+
+	thread = kthread_run(cg_vcam_thread, vcam, "camguard-%u", vcam->index);
+	if (IS_ERR(thread)) {
+		vfree(vcam->background);
+		vcam->background = NULL;
+		return PTR_ERR(thread);
+	}
+	vcam->thread = thread;
+	return 0;
+}
+
+void cg_vcam_gen_stop(struct cg_vcam *vcam)
+{
+	lockdep_assert_held(&vcam->lock);
+
+	if (vcam->thread) {
+		kthread_stop(vcam->thread);
+		vcam->thread = NULL;
+	}
+	vfree(vcam->background);
+	vcam->background = NULL;
+}
