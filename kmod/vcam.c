@@ -25,6 +25,11 @@
 #include "vcam.h"
 
 #define CG_VCAM_READ_BUFFERS	2
+/*
+ * Buffers REQBUFS allocates at least: the generator needs one queued at
+ * every tick while userspace holds others, or frames are dropped.
+ */
+#define CG_VCAM_MIN_BUFFERS	8
 
 /* Driver-private controls (USER class). */
 #define CG_CID_BASE			(V4L2_CID_USER_BASE | 0xe000)
@@ -54,6 +59,7 @@ static int cg_vcam_queue_setup(struct vb2_queue *q, unsigned int *nbuffers,
 
 	if (*nplanes)
 		return sizes[0] < size ? -EINVAL : 0;
+	*nbuffers = max_t(unsigned int, *nbuffers, CG_VCAM_MIN_BUFFERS);
 	*nplanes = 1;
 	sizes[0] = size;
 	return 0;
@@ -92,6 +98,7 @@ static void cg_vcam_buf_queue(struct vb2_buffer *vb)
 static int cg_vcam_start_streaming(struct vb2_queue *q, unsigned int count)
 {
 	struct cg_vcam *vcam = vb2_get_drv_priv(q);
+	struct v4l2_fh *owner_fh;
 	struct cg_vcam_fh *fh;
 	int ret;
 
@@ -100,12 +107,13 @@ static int cg_vcam_start_streaming(struct vb2_queue *q, unsigned int count)
 		ret = -EIO;
 		goto err_return;
 	}
-	/* vb2 sets the owner before it starts streaming, in every I/O mode. */
-	if (WARN_ON_ONCE(!q->owner)) {
+	/* STREAMON has an owner; read() and poll() published theirs. */
+	owner_fh = q->owner ?: vcam->fileio_fh;
+	if (WARN_ON_ONCE(!owner_fh)) {
 		ret = -EINVAL;
 		goto err_return;
 	}
-	fh = container_of((struct v4l2_fh *)q->owner, struct cg_vcam_fh, fh);
+	fh = container_of(owner_fh, struct cg_vcam_fh, fh);
 
 	cg_vcam_fmt_to_frame(&vcam->pix, &vcam->ffmt);
 	cg_owner_init(&vcam->owner, fh->cred);
@@ -321,12 +329,60 @@ static int cg_vcam_release(struct file *file)
 	return ret;
 }
 
+/*
+ * read() and poll() may start vb2's file I/O emulation, which makes the
+ * file the queue owner only once streaming has started. These are
+ * vb2_fop_read() and vb2_fop_poll() with the caller published in
+ * vcam->fileio_fh for start_streaming to find its credential.
+ */
+static ssize_t cg_vcam_read(struct file *file, char __user *buf,
+			    size_t count, loff_t *ppos)
+{
+	struct cg_vcam *vcam = video_drvdata(file);
+	struct vb2_queue *q = &vcam->queue;
+	ssize_t ret;
+
+	if (mutex_lock_interruptible(&vcam->lock))
+		return -ERESTARTSYS;
+	if (vb2_queue_is_busy(q, file)) {
+		ret = -EBUSY;
+		goto out;
+	}
+	vcam->fileio_fh = file->private_data;
+	ret = vb2_read(q, buf, count, ppos, file->f_flags & O_NONBLOCK);
+	vcam->fileio_fh = NULL;
+	if (q->fileio)
+		q->owner = file->private_data;
+out:
+	mutex_unlock(&vcam->lock);
+	return ret;
+}
+
+static __poll_t cg_vcam_poll(struct file *file, poll_table *wait)
+{
+	struct cg_vcam *vcam = video_drvdata(file);
+	struct vb2_queue *q = &vcam->queue;
+	bool had_fileio;
+	__poll_t res;
+
+	if (mutex_lock_interruptible(&vcam->lock))
+		return EPOLLERR;
+	had_fileio = q->fileio;
+	vcam->fileio_fh = file->private_data;
+	res = vb2_poll(q, file, wait);
+	vcam->fileio_fh = NULL;
+	if (!had_fileio && q->fileio)
+		q->owner = file->private_data;
+	mutex_unlock(&vcam->lock);
+	return res;
+}
+
 static const struct v4l2_file_operations cg_vcam_fops = {
 	.owner = THIS_MODULE,
 	.open = cg_vcam_open,
 	.release = cg_vcam_release,
-	.read = vb2_fop_read,
-	.poll = vb2_fop_poll,
+	.read = cg_vcam_read,
+	.poll = cg_vcam_poll,
 	.mmap = vb2_fop_mmap,
 	.unlocked_ioctl = video_ioctl2,
 };
@@ -421,8 +477,12 @@ static int cg_vcam_init_ctrls(struct cg_vcam *vcam)
 	struct v4l2_ctrl_handler *hdl = &vcam->ctrls;
 	unsigned int i;
 
+	/*
+	 * The handler keeps its own lock: the core holds vcam->lock around
+	 * every ioctl, control ioctls included. s_ctrl only publishes values
+	 * with WRITE_ONCE for the generator and the vb2 callbacks.
+	 */
 	v4l2_ctrl_handler_init(hdl, 2 + ARRAY_SIZE(cg_vcam_inject_ctrls));
-	hdl->lock = &vcam->lock;
 	v4l2_ctrl_new_std(hdl, &cg_vcam_ctrl_ops, V4L2_CID_BRIGHTNESS,
 			  0, 255, 1, 128);
 	v4l2_ctrl_new_std_menu_items(hdl, &cg_vcam_ctrl_ops,

@@ -78,8 +78,8 @@ struct cg_vcam {
 	unsigned int index;
 
 	/*
-	 * Serialises the ioctls, the vb2 queue (q->lock) and the control
-	 * handler. The generator thread never takes it: stop_streaming runs
+	 * Serialises the ioctls and the vb2 queue (q->lock); the control
+	 * handler has its own. The generator thread never takes it: stop_streaming runs
 	 * with it held and waits for the thread to exit.
 	 */
 	struct mutex lock;
@@ -102,6 +102,13 @@ struct cg_vcam {
 	/* Queued buffers waiting for the generator; protected by buf_lock. */
 	spinlock_t buf_lock;
 	struct list_head buf_list;
+
+	/*
+	 * The file whose read() or poll() is starting vb2's file I/O
+	 * emulation: vb2 makes it the queue owner only after streaming has
+	 * started. Protected by lock.
+	 */
+	struct v4l2_fh *fileio_fh;
 
 	/* The current stream; set in start_streaming, cleared in stop. */
 	struct cg_vcam_frame_fmt ffmt;

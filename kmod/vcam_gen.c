@@ -140,15 +140,20 @@ static int cg_vcam_thread(void *data)
 		sequence++;
 		period++;
 
-		/* Periods we slept through are lost frames, not late ones. */
+		/*
+		 * If the thread overslept whole periods (a starved CPU), the
+		 * sensor did not expose those frames: restart the clock from
+		 * now rather than inventing losses in the sequence. Only
+		 * frames userspace had no buffer for leave sequence gaps.
+		 */
 		deadline = ktime_add_ns(epoch, period * interval);
 		late = ktime_to_ns(ktime_sub(ktime_get(), deadline));
 		if ((s64)late > 0 && late >= interval) {
-			late = div64_u64(late, interval);
-			atomic64_add(late, &vcam->stats.frames_late);
-			sequence += late;
-			period += late;
-			deadline = ktime_add_ns(epoch, period * interval);
+			atomic64_add(div64_u64(late, interval),
+				     &vcam->stats.frames_late);
+			epoch = ktime_get();
+			period = 0;
+			deadline = epoch;
 		}
 
 		set_current_state(TASK_INTERRUPTIBLE);
