@@ -24,7 +24,7 @@ W ?= 1
 
 CC ?= cc
 CFLAGS ?= -O2 -g
-CFLAGS += -std=gnu11 -Wall -Wextra -Wshadow -Wformat=2 -Wmissing-prototypes \
+override CFLAGS += -std=gnu11 -Wall -Wextra -Wshadow -Wformat=2 -Wmissing-prototypes \
 	  -Wstrict-prototypes -D_GNU_SOURCE -I$(TOP)/include/uapi -I$(TOP)/user
 LDFLAGS ?=
 
@@ -64,11 +64,11 @@ sparse: module
 	echo "sparse ($(KREL)): clean"
 
 modules-all:
-	@for k in $$(tests/vm/kernels --kdirs); do \
+	@for k in $$(tests/vm/kernels --kdirs | sed 's/^[^=]*=//'); do \
 		$(MAKE) --no-print-directory module KDIR=$$k || exit 1; done
 
--include user/user.mk
--include tests/unit/unit.mk
+include user/user.mk
+include tests/unit/unit.mk
 
 check:
 	@tests/check.sh

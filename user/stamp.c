@@ -1,0 +1,350 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Encoder and decoder for the camguard pixel stamp. The layout is defined
+ * once, in <linux/camguard_stamp.h>; this file only maps it onto the pixel
+ * formats the virtual camera produces and onto decoded JPEG luma.
+ */
+#include <errno.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <linux/videodev2.h>
+#include <turbojpeg.h>
+
+#include "stamp.h"
+
+#define CHROMA_NEUTRAL	128
+
+/*
+ * Where the stamp-relevant samples of a frame are: the sample of pixel
+ * (x, y), channel c, is at base[y * stride + x * pixel_step + c].
+ */
+struct cg_plane {
+	const uint8_t *base;
+	size_t stride;
+	uint32_t pixel_step;
+	uint32_t channels;	/* averaged together: 3 for RGB, else 1 */
+};
+
+struct cg_format {
+	uint32_t bytes_per_pixel;	/* in the first plane */
+	uint32_t pixel_step;
+	uint32_t channels;
+	int even_width;
+	int even_height;
+	int nv12;
+};
+
+static int cg_lookup_format(uint32_t fourcc, struct cg_format *fmt)
+{
+	memset(fmt, 0, sizeof(*fmt));
+	switch (fourcc) {
+	case V4L2_PIX_FMT_YUYV:
+		fmt->bytes_per_pixel = 2;
+		fmt->pixel_step = 2;
+		fmt->channels = 1;
+		fmt->even_width = 1;
+		return 0;
+	case V4L2_PIX_FMT_RGB24:
+		fmt->bytes_per_pixel = 3;
+		fmt->pixel_step = 3;
+		fmt->channels = 3;
+		return 0;
+	case V4L2_PIX_FMT_NV12:
+		fmt->bytes_per_pixel = 1;
+		fmt->pixel_step = 1;
+		fmt->channels = 1;
+		fmt->even_width = 1;
+		fmt->even_height = 1;
+		fmt->nv12 = 1;
+		return 0;
+	case V4L2_PIX_FMT_GREY:
+		fmt->bytes_per_pixel = 1;
+		fmt->pixel_step = 1;
+		fmt->channels = 1;
+		return 0;
+	default:
+		return -EINVAL;
+	}
+}
+
+static int cg_size_ok(uint32_t width, uint32_t height)
+{
+	return width >= CAMGUARD_STAMP_MIN_WIDTH &&
+	       height >= CAMGUARD_STAMP_MIN_HEIGHT &&
+	       width <= CG_STAMP_MAX_DIM && height <= CG_STAMP_MAX_DIM;
+}
+
+static int cg_layout(uint32_t fourcc, uint32_t width, uint32_t height,
+		     uint32_t *bytesperline, size_t *sizeimage,
+		     struct cg_format *fmt)
+{
+	uint32_t min_bpl, lines;
+	size_t size;
+	int ret;
+
+	ret = cg_lookup_format(fourcc, fmt);
+	if (ret)
+		return ret;
+	if (!cg_size_ok(width, height))
+		return -EINVAL;
+	if ((fmt->even_width && width % 2) || (fmt->even_height && height % 2))
+		return -EINVAL;
+
+	/* Cannot overflow: width <= CG_STAMP_MAX_DIM. */
+	min_bpl = width * fmt->bytes_per_pixel;
+	if (!*bytesperline)
+		*bytesperline = min_bpl;
+	else if (*bytesperline < min_bpl)
+		return -EINVAL;
+
+	lines = fmt->nv12 ? height + height / 2 : height;
+	if (__builtin_mul_overflow((size_t)*bytesperline, (size_t)lines, &size))
+		return -EINVAL;
+	*sizeimage = size;
+	return 0;
+}
+
+int cg_stamp_frame_size(uint32_t fourcc, uint32_t width, uint32_t height,
+			uint32_t *bytesperline, size_t *sizeimage)
+{
+	struct cg_format fmt;
+	uint32_t bpl;
+	size_t size;
+	int ret;
+
+	if (!bytesperline || !sizeimage)
+		return -EINVAL;
+	bpl = *bytesperline;
+	ret = cg_layout(fourcc, width, height, &bpl, &size, &fmt);
+	if (ret)
+		return ret;
+	*bytesperline = bpl;
+	*sizeimage = size;
+	return 0;
+}
+
+/*
+ * Read the 128 cells of the grid: average the central half of each cell in
+ * both directions, so edge ringing and chroma bleed from JPEG or scaling
+ * stay out of the sample, and compare the average with the threshold.
+ */
+static int cg_decode_plane(const struct cg_plane *p, uint32_t width,
+			   uint32_t height, struct camguard_stamp *out)
+{
+	uint8_t payload[CAMGUARD_STAMP_BYTES] = { 0 };
+	uint32_t cell = camguard_stamp_cell(width, height);
+	uint32_t lo = cell / 4, hi = cell - cell / 4;
+	uint32_t samples = (hi - lo) * (hi - lo) * p->channels;
+	unsigned int i;
+
+	for (i = 0; i < CAMGUARD_STAMP_BYTES * 8; i++) {
+		uint32_t x0 = cell * (i % CAMGUARD_STAMP_COLS + 1);
+		uint32_t y0 = cell * (i / CAMGUARD_STAMP_COLS + 1);
+		uint32_t sum = 0, x, y, c;
+
+		for (y = y0 + lo; y < y0 + hi; y++) {
+			const uint8_t *row = p->base + y * p->stride;
+
+			for (x = x0 + lo; x < x0 + hi; x++)
+				for (c = 0; c < p->channels; c++)
+					sum += row[x * p->pixel_step + c];
+		}
+		/* avg >= threshold, without the rounding of a division */
+		if (sum >= CAMGUARD_STAMP_THRESHOLD * samples)
+			payload[i / 8] |= (uint8_t)(0x80 >> (i % 8));
+	}
+	return camguard_stamp_unpack(payload, out) ? -EBADMSG : 0;
+}
+
+int cg_stamp_decode_raw(const void *buf, size_t len, uint32_t fourcc,
+			uint32_t width, uint32_t height, uint32_t bytesperline,
+			struct camguard_stamp *out)
+{
+	struct cg_format fmt;
+	struct cg_plane plane;
+	size_t sizeimage;
+	int ret;
+
+	if (!buf || !out)
+		return -EINVAL;
+	ret = cg_layout(fourcc, width, height, &bytesperline, &sizeimage,
+			&fmt);
+	if (ret)
+		return ret;
+	if (len < sizeimage)
+		return -EMSGSIZE;
+
+	plane.base = buf;
+	plane.stride = bytesperline;
+	plane.pixel_step = fmt.pixel_step;
+	plane.channels = fmt.channels;
+	return cg_decode_plane(&plane, width, height, out);
+}
+
+/* Fill the pixels [x0, x1) x [y0, y1) with the colour of one bit. */
+static void cg_fill_cell(uint8_t *buf, uint32_t bpl, uint32_t height,
+			 uint32_t fourcc, uint32_t x0, uint32_t y0,
+			 uint32_t cell, int bit)
+{
+	uint8_t luma = bit ? CAMGUARD_STAMP_Y_ONE : CAMGUARD_STAMP_Y_ZERO;
+	uint8_t rgb = bit ? CAMGUARD_STAMP_RGB_ONE : CAMGUARD_STAMP_RGB_ZERO;
+	uint32_t x, y;
+
+	for (y = y0; y < y0 + cell; y++) {
+		uint8_t *row = buf + (size_t)y * bpl;
+
+		switch (fourcc) {
+		case V4L2_PIX_FMT_YUYV:
+			/* x0 and cell are even: whole Y0 U Y1 V macropixels */
+			for (x = x0; x < x0 + cell; x++) {
+				row[2 * x] = luma;
+				row[2 * x + 1] = CHROMA_NEUTRAL;
+			}
+			break;
+		case V4L2_PIX_FMT_RGB24:
+			memset(row + 3 * x0, rgb, 3 * cell);
+			break;
+		case V4L2_PIX_FMT_NV12:
+			memset(row + x0, luma, cell);
+			/* y0 and cell are even: one CbCr line per two lines */
+			if (y % 2 == 0)
+				memset(buf + ((size_t)height + y / 2) * bpl + x0,
+				       CHROMA_NEUTRAL, cell);
+			break;
+		default:	/* GREY */
+			memset(row + x0, luma, cell);
+			break;
+		}
+	}
+}
+
+int cg_stamp_draw_raw(void *buf, size_t len, uint32_t fourcc,
+		      uint32_t width, uint32_t height, uint32_t bytesperline,
+		      const struct camguard_stamp *s)
+{
+	uint8_t payload[CAMGUARD_STAMP_BYTES];
+	struct cg_format fmt;
+	size_t sizeimage;
+	uint32_t cell;
+	unsigned int i;
+	int ret;
+
+	if (!buf || !s)
+		return -EINVAL;
+	ret = cg_layout(fourcc, width, height, &bytesperline, &sizeimage,
+			&fmt);
+	if (ret)
+		return ret;
+	if (len < sizeimage)
+		return -EMSGSIZE;
+
+	camguard_stamp_pack(s, payload);
+	cell = camguard_stamp_cell(width, height);
+	for (i = 0; i < CAMGUARD_STAMP_BYTES * 8; i++)
+		cg_fill_cell(buf, bytesperline, height, fourcc,
+			     cell * (i % CAMGUARD_STAMP_COLS + 1),
+			     cell * (i / CAMGUARD_STAMP_COLS + 1), cell,
+			     camguard_stamp_bit(payload, i));
+	return 0;
+}
+
+int cg_stamp_decode_jpeg(const void *jpeg, size_t len,
+			 struct camguard_stamp *out,
+			 uint32_t *width, uint32_t *height)
+{
+	int w = 0, h = 0, subsamp, colorspace;
+	struct cg_plane plane;
+	int flags = 0;
+	uint8_t *grey = NULL;
+	tjhandle tj;
+	int ret;
+
+	if (!jpeg || !out)
+		return -EINVAL;
+	if (!len || len > ULONG_MAX)
+		return -EIO;
+
+	tj = tjInitDecompress();
+	if (!tj)
+		return -ENOMEM;
+
+	if (tjDecompressHeader3(tj, jpeg, len, &w, &h, &subsamp,
+				&colorspace)) {
+		ret = -EIO;
+		goto out;
+	}
+	/*
+	 * A tables-only stream, or one that ends before any frame header,
+	 * "succeeds" without setting w and h.
+	 */
+	if (w <= 0 || h <= 0) {
+		ret = -EIO;
+		goto out;
+	}
+	if (width)
+		*width = (uint32_t)w;
+	if (height)
+		*height = (uint32_t)h;
+	if (!cg_size_ok((uint32_t)w, (uint32_t)h)) {
+		ret = -EINVAL;
+		goto out;
+	}
+
+	/*
+	 * Zeroed, so lines a failing decoder never wrote read as black cells
+	 * (0 bits, wrong magic) instead of uninitialised memory.
+	 */
+	grey = calloc((size_t)w, (size_t)h);
+	if (!grey) {
+		ret = -ENOMEM;
+		goto out;
+	}
+
+#ifdef TJFLAG_LIMITSCANS
+	/* A hostile progressive JPEG can otherwise take minutes. */
+	flags |= TJFLAG_LIMITSCANS;
+#endif
+	/*
+	 * Warnings (corrupt entropy data, premature end) still leave a full
+	 * image; real MJPEG streams often have them. The CRC decides whether
+	 * what was decoded is a stamp. (TurboJPEG 2.x also reports a fatal
+	 * error that follows a warning as a warning; rows it never wrote
+	 * stay black and cannot forge a stamp.)
+	 */
+	if (tjDecompress2(tj, jpeg, len, grey, w, w, h, TJPF_GRAY, flags) &&
+	    tjGetErrorCode(tj) != TJERR_WARNING) {
+		ret = -EIO;
+		goto out;
+	}
+
+	plane.base = grey;
+	plane.stride = (size_t)w;
+	plane.pixel_step = 1;
+	plane.channels = 1;
+	ret = cg_decode_plane(&plane, (uint32_t)w, (uint32_t)h, out);
+out:
+	free(grey);
+	tjDestroy(tj);
+	return ret;
+}
+
+const char *cg_stamp_strerror(int err)
+{
+	switch (err) {
+	case 0:
+		return "success";
+	case -EINVAL:
+		return "invalid frame parameters";
+	case -EMSGSIZE:
+		return "buffer shorter than a frame";
+	case -EBADMSG:
+		return "bad magic or CRC";
+	case -EIO:
+		return "JPEG does not decode";
+	case -ENOMEM:
+		return "out of memory";
+	default:
+		return "unknown error";
+	}
+}
