@@ -6,6 +6,7 @@
 #   make module          just the module; KVER=<uname -r> or KDIR=<build tree>
 #   make modules-all     the module for every kernel the VM runner boots
 #   make check           everything the README promises (host + VM tests)
+#   make demo            the virtual camera streaming, inside a VM
 #   make checkpatch      scripts/checkpatch.pl --strict on kmod/ and include/
 #   make sparse          sparse (C=2) on the module
 #
@@ -72,6 +73,13 @@ include tests/unit/unit.mk
 
 check:
 	@tests/check.sh
+
+# The virtual camera streaming, shown with v4l2-ctl and decoded stamps,
+# inside a VM booting DEMO_KERNEL (6.12 or 6.1).
+DEMO_KERNEL ?= 6.12
+demo: user
+	@$(MAKE) -s module KDIR=$$(tests/vm/kernels --kdir $(DEMO_KERNEL))
+	@tests/vm/run --kernel $(DEMO_KERNEL) -- tests/guest/demo.sh
 
 clean:
 	rm -rf build

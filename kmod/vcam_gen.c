@@ -143,7 +143,8 @@ static int cg_vcam_thread(void *data)
 		/*
 		 * If the thread overslept whole periods (a starved CPU), the
 		 * sensor did not expose those frames: restart the clock from
-		 * now rather than inventing losses in the sequence. Only
+		 * the frame just made rather than inventing losses in the
+		 * sequence. Only
 		 * frames userspace had no buffer for leave sequence gaps.
 		 */
 		deadline = ktime_add_ns(epoch, period * interval);
@@ -152,8 +153,8 @@ static int cg_vcam_thread(void *data)
 			atomic64_add(div64_u64(late, interval),
 				     &vcam->stats.frames_late);
 			epoch = ktime_get();
-			period = 0;
-			deadline = epoch;
+			period = 1;
+			deadline = ktime_add_ns(epoch, interval);
 		}
 
 		set_current_state(TASK_INTERRUPTIBLE);
