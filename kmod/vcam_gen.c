@@ -113,13 +113,19 @@ static int cg_vcam_thread(void *data)
 {
 	struct cg_vcam *vcam = data;
 	u64 interval = NSEC_PER_SEC / vcam->fps;
-	ktime_t epoch = ktime_get();
-	int picture_gen = -1;
+	ktime_t epoch;
+	int picture_gen;
 	u64 period = 0;
 	u32 filled = 0;
 	u32 sequence = 0;
 	ktime_t deadline;
 	u64 late;
+
+	/* Render before the clock starts, so frame 0 is not late. */
+	picture_gen = atomic_read(&vcam->picture_gen);
+	cg_vcam_render(&vcam->ffmt, vcam->background, READ_ONCE(vcam->pattern),
+		       READ_ONCE(vcam->brightness));
+	epoch = ktime_get();
 
 	set_freezable();
 	for (;;) {

@@ -7,10 +7,11 @@
 #     │
 #     └─ for each kernel (6.1, 6.12, debug = 6.1 with KASAN/kmemleak/lockdep/
 #        UBSAN/fault injection, built once and cached):
-#          module built for it, then one fresh qemu guest per script:
-#          tests/guest/{compliance,stream,stamp,consumers,lifecycle}.sh
-#          (a kernel warning, oops, KASAN/UBSAN/lockdep/kmemleak report in
-#          the guest fails that script whatever it printed)
+#          module built for it, then one qemu guest that runs
+#          tests/guest/{compliance,stream,stamp,consumers,lifecycle}.sh in
+#          turn (tests/guest/all.sh); a kernel warning, oops, KASAN, UBSAN,
+#          lockdep or kmemleak report fails that kernel's run whatever the
+#          scripts printed
 #
 # Prints a summary (with the v4l2-compliance totals per node per kernel) and
 # ends with "N passed, N failed". Logs: build/check/.
@@ -77,24 +78,34 @@ for k in $kernels; do
 	}
 	host "module-$k" make -s module KDIR="$kdir" || continue
 
+	# One guest per kernel runs every script (tests/guest/all.sh).
+	log=$logdir/$k.log
+	t0=$SECONDS
+	say "$k: tests/guest/all.sh $scripts"
+	# shellcheck disable=SC2086 # word splitting of the script list
+	tests/vm/run --kernel "$k" --timeout "$([ "$k" = debug ] && echo 3000 || echo 1500)" \
+		--log "$logdir/$k.console" -- \
+		tests/guest/all.sh $scripts >"$log" 2>&1
+	rc=$?
+	grep -E '^(not ok|# summary:|### end|run: )' "$log" | sed 's/^/   /'
 	for s in $scripts; do
-		log=$logdir/$k-$s.log
-		t0=$SECONDS
-		say "$k: tests/guest/$s.sh"
-		tests/vm/run --kernel "$k" --log "$logdir/$k-$s.console" -- \
-			"tests/guest/$s.sh" >"$log" 2>&1
-		rc=$?
-		grep -E '^(not ok|# summary:|run: )' "$log" | sed 's/^/   /'
-		counts=$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$log" | tail -n 1)
-		detail="${counts:-no result line}, $((SECONDS - t0))s"
-		if [ $rc -eq 0 ] && [[ $counts =~ ", 0 failed" ]]; then
-			record "$k $s" ok "$detail"
+		end=$(grep -E "^### end $s " "$log" | tail -n 1)
+		if [[ $end =~ status=0\ result=\"([0-9]+\ passed,\ 0\ failed[^\"]*)\"\ time=([0-9]+s) ]]; then
+			record "$k $s" ok "${BASH_REMATCH[1]}, ${BASH_REMATCH[2]}"
 		else
-			record "$k $s" FAIL "exit $rc, $detail, see build/check/$k-$s.log"
+			record "$k $s" FAIL "${end:-did not run}, see build/check/$k.log"
 		fi
-		grep -E '^# summary: compliance' "$log" |
-			sed 's/^# summary: /     /' >>"$logdir/compliance-summary"
 	done
+	# The kernel log verdict covers every script of the guest.
+	if [ $rc -eq 0 ]; then
+		record "$k kernel log" ok "no warning, oops or sanitizer report, $((SECONDS - t0))s"
+	elif grep -q 'bad-log-patterns' "$log"; then
+		record "$k kernel log" FAIL "kernel reports, see build/check/$k.log and $k.console"
+	else
+		record "$k guest" FAIL "tests/vm/run exit $rc, see build/check/$k.log"
+	fi
+	grep -E '^# summary: compliance' "$log" |
+		sed 's/^# summary: /     /' >>"$logdir/compliance-summary"
 done
 
 echo
