@@ -109,6 +109,16 @@ static bool cg_vcam_produce(struct cg_vcam *vcam, u32 sequence)
 	return true;
 }
 
+/* Render the background for the picture settings; returns their generation. */
+static int cg_vcam_render_picture(struct cg_vcam *vcam)
+{
+	int gen = atomic_read(&vcam->picture_gen);
+
+	cg_vcam_render(&vcam->ffmt, vcam->background, READ_ONCE(vcam->pattern),
+		       READ_ONCE(vcam->brightness));
+	return gen;
+}
+
 static int cg_vcam_thread(void *data)
 {
 	struct cg_vcam *vcam = data;
@@ -122,9 +132,7 @@ static int cg_vcam_thread(void *data)
 	u64 late;
 
 	/* Render before the clock starts, so frame 0 is not late. */
-	picture_gen = atomic_read(&vcam->picture_gen);
-	cg_vcam_render(&vcam->ffmt, vcam->background, READ_ONCE(vcam->pattern),
-		       READ_ONCE(vcam->brightness));
+	picture_gen = cg_vcam_render_picture(vcam);
 	epoch = ktime_get();
 
 	set_freezable();
@@ -133,12 +141,8 @@ static int cg_vcam_thread(void *data)
 		if (kthread_should_stop())
 			break;
 
-		if (atomic_read(&vcam->picture_gen) != picture_gen) {
-			picture_gen = atomic_read(&vcam->picture_gen);
-			cg_vcam_render(&vcam->ffmt, vcam->background,
-				       READ_ONCE(vcam->pattern),
-				       READ_ONCE(vcam->brightness));
-		}
+		if (atomic_read(&vcam->picture_gen) != picture_gen)
+			picture_gen = cg_vcam_render_picture(vcam);
 
 		if (cg_vcam_produce(vcam, sequence) &&
 		    ++filled == READ_ONCE(vcam->disconnect_after))
@@ -150,8 +154,8 @@ static int cg_vcam_thread(void *data)
 		 * If the thread overslept whole periods (a starved CPU), the
 		 * sensor did not expose those frames: restart the clock from
 		 * the frame just made rather than inventing losses in the
-		 * sequence. Only
-		 * frames userspace had no buffer for leave sequence gaps.
+		 * sequence. Only frames userspace had no buffer for leave
+		 * sequence gaps.
 		 */
 		deadline = ktime_add_ns(epoch, period * interval);
 		late = ktime_to_ns(ktime_sub(ktime_get(), deadline));
