@@ -24,17 +24,36 @@ static int __init cg_init(void)
 		return -EINVAL;
 	}
 
-	ret = cg_vcam_init(cameras);
+	cg_audit_init();
+	ret = cg_chan_init();
 	if (ret)
 		return ret;
+	ret = cg_netlink_init();
+	if (ret)
+		goto err_chan;
+	ret = cg_vcam_init(cameras);
+	if (ret)
+		goto err_netlink;
 
 	pr_info("loaded with %u virtual cameras\n", cameras);
 	return 0;
+
+err_netlink:
+	cg_netlink_exit();
+err_chan:
+	cg_chan_exit();
+	return ret;
 }
 
 static void __exit cg_exit(void)
 {
+	/* No new requests, then every channel told, then the cameras. */
+	cg_netlink_exit();
+	cg_chan_revoke_all(CAMGUARD_REASON_UNLOAD);
 	cg_vcam_uninit();
+	cg_chan_exit();
+	/* Streams are freed from RCU callbacks in this module's text. */
+	rcu_barrier();
 }
 
 module_init(cg_init);
@@ -43,3 +62,4 @@ module_exit(cg_exit);
 MODULE_DESCRIPTION("camguard: owner-tagged camera frames and a virtual camera");
 MODULE_AUTHOR("camguard developers");
 MODULE_LICENSE("GPL");
+MODULE_ALIAS_GENL_FAMILY(CAMGUARD_GENL_NAME);

@@ -1,10 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Stream identities and owner snapshots.
+ * Owners, stream identities, and the start and end of a stream.
  */
 #include <linux/atomic.h>
 #include <linux/ktime.h>
 #include <linux/minmax.h>
+#include <linux/slab.h>
 #include <linux/timekeeping.h>
 #include <linux/user_namespace.h>
 
@@ -29,11 +30,17 @@ u64 cg_stream_new_id(void)
 	return next;
 }
 
+void cg_owner_copy(struct cg_owner *dst, const struct cg_owner *src)
+{
+	*dst = *src;
+	get_user_ns(dst->user_ns);
+}
+
 void cg_owner_init(struct cg_owner *owner, const struct cred *cred)
 {
-	owner->euid = cred->euid;
-	owner->egid = cred->egid;
-	owner->user_ns = get_user_ns(cred->user_ns);
+	struct cg_owner snap = cg_owner_of(cred);
+
+	cg_owner_copy(owner, &snap);
 }
 
 void cg_owner_release(struct cg_owner *owner)
@@ -44,7 +51,76 @@ void cg_owner_release(struct cg_owner *owner)
 	}
 }
 
+bool cg_owner_equal(const struct cg_owner *a, const struct cg_owner *b)
+{
+	return uid_eq(a->euid, b->euid) && gid_eq(a->egid, b->egid) &&
+	       a->user_ns == b->user_ns;
+}
+
+bool cg_owner_is_cred(const struct cg_owner *owner, const struct cred *cred)
+{
+	return uid_eq(owner->euid, cred->euid) &&
+	       gid_eq(owner->egid, cred->egid) &&
+	       owner->user_ns == cred->user_ns;
+}
+
 u32 cg_owner_uid(const struct cg_owner *owner)
 {
 	return from_kuid_munged(&init_user_ns, owner->euid);
+}
+
+static void cg_stream_free_rcu(struct rcu_head *rcu)
+{
+	struct cg_stream *stream = container_of(rcu, struct cg_stream, rcu);
+
+	/* put_user_ns() only queues work when it drops the last reference. */
+	cg_owner_release(&stream->owner);
+	kfree(stream);
+}
+
+/*
+ * Begin a new stream of @owner on @cam, ending the previous one; @fh is the
+ * queue owner (struct v4l2_fh) it belongs to. Caller holds cam->lock.
+ */
+int cg_stream_begin(struct camguard_camera *cam, const struct cg_owner *owner,
+		    void *fh)
+{
+	struct cg_stream *stream;
+
+	lockdep_assert_held(&cam->lock);
+
+	stream = kzalloc(sizeof(*stream), GFP_KERNEL);
+	if (!stream)
+		return -ENOMEM;
+	/* Copied first: @owner may be the ending stream's. */
+	cg_owner_copy(&stream->owner, owner);
+	cg_stream_end(cam);
+
+	stream->id = cg_stream_new_id();
+	rcu_assign_pointer(cam->stream, stream);
+	cam->owner_fh = fh;
+	atomic64_inc(&cam->streams);
+	cg_changed();
+	cg_event_stream(cam, stream, CAMGUARD_CMD_STREAM_START, NULL);
+	return 0;
+}
+
+/* End @cam's stream, if any. Caller holds cam->lock. */
+void cg_stream_end(struct camguard_camera *cam)
+{
+	struct cg_stream *stream;
+
+	lockdep_assert_held(&cam->lock);
+
+	stream = rcu_dereference_protected(cam->stream,
+					   lockdep_is_held(&cam->lock));
+	if (!stream)
+		return;
+	RCU_INIT_POINTER(cam->stream, NULL);
+	cam->owner_fh = NULL;
+	cg_changed();
+	/* Every withheld frame is reported, even the last few. */
+	cg_audit_withheld(cam, stream, 0);
+	cg_event_stream(cam, stream, CAMGUARD_CMD_STREAM_STOP, NULL);
+	call_rcu(&stream->rcu, cg_stream_free_rcu);
 }

@@ -98,8 +98,10 @@ static void cg_vcam_buf_queue(struct vb2_buffer *vb)
 static int cg_vcam_start_streaming(struct vb2_queue *q, unsigned int count)
 {
 	struct cg_vcam *vcam = vb2_get_drv_priv(q);
-	struct v4l2_fh *owner_fh;
-	struct cg_vcam_fh *fh;
+	struct v4l2_format fmt = {
+		.type = V4L2_BUF_TYPE_VIDEO_CAPTURE,
+		.fmt.pix = vcam->pix,
+	};
 	int ret;
 
 	if (READ_ONCE(vcam->fail_start)) {
@@ -107,26 +109,18 @@ static int cg_vcam_start_streaming(struct vb2_queue *q, unsigned int count)
 		ret = -EIO;
 		goto err_return;
 	}
-	/* STREAMON has an owner; read() and poll() published theirs. */
-	owner_fh = q->owner ?: vcam->fileio_fh;
-	if (WARN_ON_ONCE(!owner_fh)) {
-		ret = -EINVAL;
+	/* The owner and the stream id come from camguard; we stamp them. */
+	ret = camguard_vb2_streaming_start(q, &fmt, &vcam->stream);
+	if (ret)
 		goto err_return;
-	}
-	fh = container_of(owner_fh, struct cg_vcam_fh, fh);
 
 	cg_vcam_fmt_to_frame(&vcam->pix, &vcam->ffmt);
-	cg_owner_init(&vcam->owner, fh->cred);
-	vcam->stream_id = cg_stream_new_id();
-
 	ret = cg_vcam_gen_start(vcam);
 	if (ret)
-		goto err_owner;
+		goto err_return;
 	atomic64_inc(&vcam->stats.streams);
 	return 0;
 
-err_owner:
-	cg_owner_release(&vcam->owner);
 err_return:
 	cg_vcam_return_all(vcam, VB2_BUF_STATE_QUEUED);
 	return ret;
@@ -137,8 +131,8 @@ static void cg_vcam_stop_streaming(struct vb2_queue *q)
 	struct cg_vcam *vcam = vb2_get_drv_priv(q);
 
 	cg_vcam_gen_stop(vcam);
+	camguard_vb2_streaming_stop(q);
 	cg_vcam_return_all(vcam, VB2_BUF_STATE_ERROR);
-	cg_owner_release(&vcam->owner);
 }
 
 static const struct vb2_ops cg_vcam_qops = {
@@ -285,8 +279,8 @@ static const struct v4l2_ioctl_ops cg_vcam_ioctl_ops = {
 	.vidioc_g_input = cg_vcam_g_input,
 	.vidioc_s_input = cg_vcam_s_input,
 
-	.vidioc_reqbufs = vb2_ioctl_reqbufs,
-	.vidioc_create_bufs = vb2_ioctl_create_bufs,
+	.vidioc_reqbufs = camguard_vb2_ioctl_reqbufs,
+	.vidioc_create_bufs = camguard_vb2_ioctl_create_bufs,
 	.vidioc_prepare_buf = vb2_ioctl_prepare_buf,
 	.vidioc_querybuf = vb2_ioctl_querybuf,
 	.vidioc_qbuf = vb2_ioctl_qbuf,
@@ -302,87 +296,13 @@ static const struct v4l2_ioctl_ops cg_vcam_ioctl_ops = {
 
 /* ---- file operations ---- */
 
-static int cg_vcam_open(struct file *file)
-{
-	struct cg_vcam_fh *fh;
-
-	fh = kzalloc(sizeof(*fh), GFP_KERNEL);
-	if (!fh)
-		return -ENOMEM;
-	v4l2_fh_init(&fh->fh, video_devdata(file));
-	fh->cred = get_cred(file->f_cred);
-	file->private_data = &fh->fh;
-	v4l2_fh_add(&fh->fh);
-	return 0;
-}
-
-static int cg_vcam_release(struct file *file)
-{
-	struct cg_vcam_fh *fh = container_of(file->private_data,
-					     struct cg_vcam_fh, fh);
-	const struct cred *cred = fh->cred;
-	int ret;
-
-	/* Stops the stream if this file owns the queue, then frees fh. */
-	ret = vb2_fop_release(file);
-	put_cred(cred);
-	return ret;
-}
-
-/*
- * read() and poll() may start vb2's file I/O emulation, which makes the
- * file the queue owner only once streaming has started. These are
- * vb2_fop_read() and vb2_fop_poll() with the caller published in
- * vcam->fileio_fh for start_streaming to find its credential.
- */
-static ssize_t cg_vcam_read(struct file *file, char __user *buf,
-			    size_t count, loff_t *ppos)
-{
-	struct cg_vcam *vcam = video_drvdata(file);
-	struct vb2_queue *q = &vcam->queue;
-	ssize_t ret;
-
-	if (mutex_lock_interruptible(&vcam->lock))
-		return -ERESTARTSYS;
-	if (vb2_queue_is_busy(q, file)) {
-		ret = -EBUSY;
-		goto out;
-	}
-	vcam->fileio_fh = file->private_data;
-	ret = vb2_read(q, buf, count, ppos, file->f_flags & O_NONBLOCK);
-	vcam->fileio_fh = NULL;
-	if (q->fileio)
-		q->owner = file->private_data;
-out:
-	mutex_unlock(&vcam->lock);
-	return ret;
-}
-
-static __poll_t cg_vcam_poll(struct file *file, poll_table *wait)
-{
-	struct cg_vcam *vcam = video_drvdata(file);
-	struct vb2_queue *q = &vcam->queue;
-	bool had_fileio;
-	__poll_t res;
-
-	if (mutex_lock_interruptible(&vcam->lock))
-		return EPOLLERR;
-	had_fileio = q->fileio;
-	vcam->fileio_fh = file->private_data;
-	res = vb2_poll(q, file, wait);
-	vcam->fileio_fh = NULL;
-	if (!had_fileio && q->fileio)
-		q->owner = file->private_data;
-	mutex_unlock(&vcam->lock);
-	return res;
-}
-
+/* Queue ownership, and so stream owners, go through the camguard helpers. */
 static const struct v4l2_file_operations cg_vcam_fops = {
 	.owner = THIS_MODULE,
-	.open = cg_vcam_open,
-	.release = cg_vcam_release,
-	.read = cg_vcam_read,
-	.poll = cg_vcam_poll,
+	.open = v4l2_fh_open,
+	.release = camguard_vb2_fop_release,
+	.read = camguard_vb2_fop_read,
+	.poll = camguard_vb2_fop_poll,
 	.mmap = vb2_fop_mmap,
 	.unlocked_ioctl = video_ioctl2,
 };
@@ -503,8 +423,12 @@ static int cg_vcam_init_ctrls(struct cg_vcam *vcam)
 static void cg_vcam_unregister(struct cg_vcam *vcam)
 {
 	mutex_lock(&vcam->unregister_lock);
-	if (video_is_registered(&vcam->vdev))
+	if (video_is_registered(&vcam->vdev)) {
+		/* Streaming stops first; then camguard revokes channels. */
 		vb2_video_unregister_device(&vcam->vdev);
+		camguard_camera_unregister(vcam->cg);
+		vcam->cg = NULL;
+	}
 	mutex_unlock(&vcam->unregister_lock);
 }
 
@@ -567,6 +491,7 @@ static void cg_vcam_init_vdev(struct cg_vcam *vcam)
 
 static int cg_vcam_probe(struct platform_device *pdev)
 {
+	char name[32];
 	struct cg_vcam *vcam;
 	int ret;
 
@@ -602,6 +527,14 @@ static int cg_vcam_probe(struct platform_device *pdev)
 	ret = video_register_device(&vcam->vdev, VFL_TYPE_VIDEO, -1);
 	if (ret)
 		goto err_put;
+	snprintf(name, sizeof(name), "camguard virtual camera %u",
+		 vcam->index);
+	vcam->cg = camguard_camera_register(&vcam->vdev, name);
+	if (IS_ERR(vcam->cg)) {
+		ret = PTR_ERR(vcam->cg);
+		vb2_video_unregister_device(&vcam->vdev);
+		goto err_put;
+	}
 
 	dev_info(&pdev->dev, "camguard virtual camera %u is %s\n",
 		 vcam->index, video_device_node_name(&vcam->vdev));

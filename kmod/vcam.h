@@ -21,6 +21,7 @@
 #include <media/v4l2-fh.h>
 #include <media/videobuf2-v4l2.h>
 
+#include <linux/camguard.h>
 #include <linux/camguard_stamp.h>
 
 #include "camguard.h"
@@ -103,18 +104,13 @@ struct cg_vcam {
 	spinlock_t buf_lock;
 	struct list_head buf_list;
 
-	/*
-	 * The file whose read() or poll() is starting vb2's file I/O
-	 * emulation: vb2 makes it the queue owner only after streaming has
-	 * started. Protected by lock.
-	 */
-	struct v4l2_fh *fileio_fh;
+	/* Tags, owners and streams: the camguard core (vb2.c). */
+	struct camguard_camera *cg;
 
 	/* The current stream; set in start_streaming, cleared in stop. */
 	struct cg_vcam_frame_fmt ffmt;
 	struct task_struct *thread;
-	struct cg_owner owner;
-	u64 stream_id;
+	struct camguard_stream_info stream;
 	u8 *background;		/* pattern rendered in the frame format */
 
 	/* Serialises unregistration between remove and the disconnect work. */
@@ -127,12 +123,6 @@ struct cg_vcam {
 struct cg_vcam_buffer {
 	struct vb2_v4l2_buffer vb;	/* must be first: vb2 allocates us */
 	struct list_head list;
-};
-
-/* An open file: the opener's credential decides who owns a stream. */
-struct cg_vcam_fh {
-	struct v4l2_fh fh;		/* must be first: v4l2_fh_release frees */
-	const struct cred *cred;	/* counted reference to f_cred */
 };
 
 /* vcam_fmt.c */

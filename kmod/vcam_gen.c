@@ -8,7 +8,7 @@
  * Lifetime: the thread runs from start_streaming to stop_streaming, both
  * called with vcam->lock held; it never takes that lock, so kthread_stop()
  * from stop_streaming cannot deadlock. vcam->background, ffmt, owner and
- * stream_id are set before the thread starts and freed after it stopped.
+ * stream are set before the thread starts and freed after it stopped.
  */
 #include <linux/freezer.h>
 #include <linux/hrtimer.h>
@@ -54,8 +54,9 @@ static void cg_vcam_stamp(struct cg_vcam *vcam, u8 *frame, u32 sequence)
 	u32 cell = camguard_stamp_cell(ffmt->width, ffmt->height);
 	struct camguard_stamp stamp = {
 		.camera = vcam->index,
-		.owner = cg_owner_uid(&vcam->owner),
-		.stream = lower_32_bits(vcam->stream_id),
+		.owner = from_kuid_munged(&init_user_ns,
+					  vcam->stream.owner_euid),
+		.stream = lower_32_bits(vcam->stream.stream_id),
 		.sequence = sequence,
 	};
 	u8 payload[CAMGUARD_STAMP_BYTES];
@@ -104,7 +105,8 @@ static bool cg_vcam_produce(struct cg_vcam *vcam, u32 sequence)
 	cg_vcam_stamp(vcam, vaddr, sequence);
 	vb2_set_plane_payload(vb, 0, vcam->ffmt.sizeimage);
 	vb->timestamp = ktime_get_ns();
-	vb2_buffer_done(vb, VB2_BUF_STATE_DONE);
+	/* Tagged (and digested) by camguard before userspace can see it. */
+	camguard_vb2_buffer_done(vb, VB2_BUF_STATE_DONE);
 	atomic64_inc(&vcam->stats.frames_done);
 	return true;
 }

@@ -1,0 +1,113 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * camguard in-kernel API: owner tags for the frames of any vb2 capture
+ * driver.
+ *
+ * A driver adopts camguard by registering its video node and replacing a
+ * handful of vb2 helpers with the camguard ones, which have the same
+ * signatures and call the vb2 helpers themselves:
+ *
+ *   after video_register_device():   cam = camguard_camera_register(vdev, name)
+ *   on disconnect / remove, after
+ *   vb2_video_unregister_device():   camguard_camera_unregister(cam)
+ *
+ *   v4l2_ioctl_ops .vidioc_reqbufs     = camguard_vb2_ioctl_reqbufs
+ *                  .vidioc_create_bufs = camguard_vb2_ioctl_create_bufs
+ *   v4l2_file_operations .release      = camguard_vb2_fop_release
+ *                        .read         = camguard_vb2_fop_read   (if VB2_READ)
+ *                        .poll         = camguard_vb2_fop_poll
+ *
+ *   vb2_ops.start_streaming:  ret = camguard_vb2_streaming_start(q, &fmt, &info)
+ *   vb2_ops.stop_streaming:   camguard_vb2_streaming_stop(q), after the
+ *                             hardware stopped, before returning buffers
+ *   buffer done path:         camguard_vb2_buffer_done(vb, state)
+ *                             instead of vb2_buffer_done(vb, state)
+ *
+ * The queue must have q->lock set and the video_device must have ->queue
+ * set (the vb2_ioctl_* helpers need both anyway).
+ *
+ * camguard_vb2_buffer_done() digests the payload with SHA-256, tags the
+ * frame with its owner, delivers frame events to the channels of that
+ * owner and then calls vb2_buffer_done(). It needs the plane's kernel
+ * mapping (vb2_plane_vaddr()). It may be called from any context: in
+ * process context (a kthread, a threaded interrupt handler, a work item)
+ * it does all that at once; in interrupt context, or with interrupts
+ * disabled, it queues the buffer to a high-priority work item that does
+ * it, in order, since digesting a frame takes milliseconds. It never
+ * sleeps and never waits for userspace.
+ *
+ * Locking: the ioctl and fop helpers run under the queue lock, as the vb2
+ * helpers do. camguard_camera_unregister() may sleep and must not be
+ * called with that lock held.
+ */
+#ifndef _LINUX_CAMGUARD_H
+#define _LINUX_CAMGUARD_H
+
+#include <linux/fs.h>
+#include <linux/poll.h>
+#include <linux/types.h>
+#include <linux/uidgid.h>
+#include <linux/videodev2.h>
+
+struct camguard_camera;
+struct v4l2_create_buffers;
+struct v4l2_requestbuffers;
+struct vb2_buffer;
+struct vb2_queue;
+struct video_device;
+enum vb2_buffer_state;
+
+/* What a driver may want to know of the stream it starts (e.g. to stamp). */
+struct camguard_stream_info {
+	u64 stream_id;
+	kuid_t owner_euid;
+	kgid_t owner_egid;
+	unsigned int camera;		/* camguard camera id */
+};
+
+/*
+ * Register a capture node; returns the camera or an ERR_PTR. @name is a
+ * human-readable description (copied). Camera ids are the lowest free.
+ */
+struct camguard_camera *camguard_camera_register(struct video_device *vdev,
+						 const char *name);
+/*
+ * Disconnect: ends the current stream and revokes every channel attached
+ * to the camera. Call after vb2_video_unregister_device() (so nothing can
+ * stream any more), without the queue lock held.
+ */
+void camguard_camera_unregister(struct camguard_camera *cam);
+
+int camguard_vb2_ioctl_reqbufs(struct file *file, void *priv,
+			       struct v4l2_requestbuffers *p);
+int camguard_vb2_ioctl_create_bufs(struct file *file, void *priv,
+				   struct v4l2_create_buffers *p);
+int camguard_vb2_fop_release(struct file *file);
+ssize_t camguard_vb2_fop_read(struct file *file, char __user *buf,
+			      size_t count, loff_t *ppos);
+__poll_t camguard_vb2_fop_poll(struct file *file, poll_table *wait);
+
+/*
+ * From the driver's start_streaming (queue lock held): begins tagging for
+ * the queue owner's stream in format @fmt (single- or multi-planar video
+ * capture; used to draw black while the camera is muted). Each start after the first within the
+ * same ownership ends the stream and begins a new one, so stream ids change
+ * every time streaming starts. Returns 0 and fills @info (may be NULL), or
+ * a negative errno the driver must return (after giving back its buffers).
+ */
+int camguard_vb2_streaming_start(struct vb2_queue *q,
+				 const struct v4l2_format *fmt,
+				 struct camguard_stream_info *info);
+
+/* vb2_buffer_done() with a tag; see above for the contexts. */
+void camguard_vb2_buffer_done(struct vb2_buffer *vb,
+			      enum vb2_buffer_state state);
+
+/*
+ * From the driver's stop_streaming, once the hardware no longer completes
+ * buffers: waits for buffers still being tagged after an interrupt-context
+ * camguard_vb2_buffer_done(). May sleep.
+ */
+void camguard_vb2_streaming_stop(struct vb2_queue *q);
+
+#endif /* _LINUX_CAMGUARD_H */

@@ -1,0 +1,273 @@
+/* SPDX-License-Identifier: (GPL-2.0 WITH Linux-syscall-note) OR MIT */
+/*
+ * camguard generic netlink family: frame tags, display channels, audit.
+ *
+ * Family "camguard" (CAMGUARD_GENL_NAME), version CAMGUARD_GENL_VERSION,
+ * initial network namespace only. Attribute validation is strict: unknown
+ * attributes and wrong types are refused with -EINVAL, lengths and values
+ * out of range with -ERANGE, each with an extended ack naming the
+ * attribute. Every refusal carries
+ * an extack message and (except for malformed requests) an audit event.
+ *
+ * Credentials
+ * -----------
+ * An owner is a credential: effective uid, effective gid and user
+ * namespace. Two owners are equal only if all three are.
+ *
+ * - Frames: the owner of a stream is the f_cred of the file that became
+ *   the vb2 queue owner (REQBUFS/CREATE_BUFS with count > 0, or the first
+ *   read()/poll() that starts file I/O). Passing that fd on (fork,
+ *   SCM_RIGHTS) or changing uid after open does not change it.
+ * - Requests: every request (and every dump) must come from a process whose
+ *   credential equals that of the opener of the netlink socket it is sent
+ *   on; otherwise -EPERM ("sender is not the opener of this socket"). A
+ *   socket passed to another process cannot act for it.
+ * - Channels: owned by the requesting credential; bound to the socket that
+ *   created them. Only that socket can attach, detach or delete them (other
+ *   sockets get -ENOENT), except that an admin may delete any channel.
+ * - Admin: CAP_NET_ADMIN in the initial user namespace, held both by the
+ *   sender and by the socket's opener (netlink_capable()).
+ *
+ * uids and gids in requests and replies are in the caller's user
+ * namespace (65534 when unmapped); in a frame tag they are in the initial
+ * user namespace.
+ *
+ * Streams
+ * -------
+ * A stream starts when a file becomes the queue owner and ends when it
+ * stops being the owner (REQBUFS 0, close, disconnect). Each time the
+ * owner starts streaming again within the same ownership, the stream ends
+ * and a new one starts (so a stream's sequence numbers never repeat).
+ * Stream ids are 64-bit, never reused while the module is loaded nor after
+ * a reload in the same boot.
+ *
+ * Channels and frames
+ * -------------------
+ * A channel is attached to at most one camera. Attach succeeds only if the
+ * camera's current stream owner (or, with no stream, the owner the camera
+ * is bound to, if any) equals the channel's owner. Every frame is checked
+ * again: a frame reaches a channel only if the frame's owner equals the
+ * channel's owner; otherwise it is withheld and counted (camera, stream
+ * and channel statistics; audit event). Frame events are queued on the
+ * channel's socket without waiting: when its receive buffer is full the
+ * event is dropped and counted (CAMGUARD_STAT_EVENTS_DROPPED).
+ *
+ * A channel dies, with a CAMGUARD_CMD_CHAN_REVOKED event to its socket
+ * where one is left to read it, when: it is deleted (CHAN_DEL), detached
+ * (CHAN_DETACH), its socket is closed, its camera disconnects, or the
+ * module unloads.
+ */
+#ifndef _UAPI_LINUX_CAMGUARD_H
+#define _UAPI_LINUX_CAMGUARD_H
+
+#include <linux/types.h>
+
+#define CAMGUARD_GENL_NAME		"camguard"
+#define CAMGUARD_GENL_VERSION		1
+#define CAMGUARD_MCGRP_AUDIT		"audit"
+
+#define CAMGUARD_KEY_LEN		32	/* channel key, bytes */
+#define CAMGUARD_MAC_LEN		32	/* HMAC-SHA256 */
+#define CAMGUARD_DIGEST_LEN		32	/* SHA-256 */
+#define CAMGUARD_NAME_MAX		31	/* channel name, bytes without NUL */
+
+/*
+ * Frame tag: CAMGUARD_A_FRAME_TAG of a CAMGUARD_CMD_FRAME event, exactly
+ * sizeof(struct camguard_frame_tag) = 72 bytes, all fields little endian.
+ *
+ * CAMGUARD_A_FRAME_MAC = HMAC-SHA256(channel key, the 72 tag bytes as
+ * received). The tag names its channel, so a MAC cannot be moved from one
+ * channel's event to another's.
+ */
+struct camguard_frame_tag {
+	__u8	version;	/* CAMGUARD_TAG_VERSION */
+	__u8	flags;		/* CAMGUARD_TAG_F_* */
+	__le16	camera;		/* camera id */
+	__le32	sequence;	/* V4L2 buffer sequence */
+	__le64	stream_id;
+	__le64	timestamp_ns;	/* the buffer's CLOCK_MONOTONIC timestamp */
+	__le32	payload_len;	/* bytes covered by digest (all planes) */
+	__le32	owner_uid;	/* frame owner's euid, initial user ns */
+	__le32	owner_gid;	/* frame owner's egid, initial user ns */
+	__le32	channel_id;	/* the channel this event was made for */
+	__u8	digest[CAMGUARD_DIGEST_LEN];	/* SHA-256 of the payload */
+};
+
+#define CAMGUARD_TAG_VERSION		1
+
+/* The payload was replaced by black: the camera is muted. */
+#define CAMGUARD_TAG_F_MUTED		0x01
+/* digest is all zero: the module was loaded with digest=0 (benchmarks). */
+#define CAMGUARD_TAG_F_NO_DIGEST	0x02
+
+/* CAMGUARD_A_CHAN_FLAGS */
+/* Also send CAMGUARD_CMD_STREAM_START/STOP events to this channel. */
+#define CAMGUARD_CHAN_F_STREAM_EVENTS	0x01
+#define CAMGUARD_CHAN_F_ALL		CAMGUARD_CHAN_F_STREAM_EVENTS
+
+enum camguard_cmd {
+	CAMGUARD_CMD_UNSPEC,
+
+	/*
+	 * CAM_GET: one camera (CAM_ID) or dump of all.
+	 * Reply per camera: CAM_ID, CAM_NAME, CAM_DEVNODE, CAM_MUTED,
+	 * CAM_BOUND_UID (only if bound), STATS (TAGGED, DELIVERED, WITHHELD,
+	 * EVENTS_DROPPED, STREAMS, REFUSED), and STREAM_ID, OWNER_UID,
+	 * OWNER_GID, STREAMING of the current stream if there is one and the
+	 * caller owns it or is admin.
+	 */
+	CAMGUARD_CMD_CAM_GET,
+
+	/*
+	 * STREAM_GET: dump of current streams; a caller sees its own, an
+	 * admin all. Per stream: CAM_ID, STREAM_ID, OWNER_UID, OWNER_GID,
+	 * STREAMING, STATS (TAGGED, DELIVERED, WITHHELD, EVENTS_DROPPED).
+	 */
+	CAMGUARD_CMD_STREAM_GET,
+
+	/*
+	 * CHAN_NEW: CHAN_NAME (required), CHAN_KEY (optional; generated from
+	 * the kernel RNG when absent), CHAN_FLAGS (optional).
+	 * Reply: CHAN_ID, CHAN_NAME, CHAN_KEY. The key is returned here once
+	 * and never again. Errors: -ENOSPC when the owner's or the global
+	 * channel limit is reached (module parameters max_channels_per_owner,
+	 * max_channels).
+	 */
+	CAMGUARD_CMD_CHAN_NEW,
+
+	/* CHAN_DEL: CHAN_ID. -ENOENT if not a channel of this socket. */
+	CAMGUARD_CMD_CHAN_DEL,
+
+	/*
+	 * CHAN_GET: dump of channels; a caller sees its own (any socket), an
+	 * admin all. Per channel: CHAN_ID, CHAN_NAME, CHAN_FLAGS, OWNER_UID,
+	 * OWNER_GID, CAM_ID (if attached), STATS (DELIVERED, WITHHELD,
+	 * EVENTS_DROPPED). Never the key.
+	 */
+	CAMGUARD_CMD_CHAN_GET,
+
+	/*
+	 * CHAN_ATTACH: CHAN_ID, CAM_ID. Errors: -ENOENT (no such channel on
+	 * this socket, or no such camera), -EBUSY (already attached), -EACCES
+	 * (the camera's current stream or binding belongs to another owner),
+	 * -ENOSPC (max_attach_per_camera reached).
+	 */
+	CAMGUARD_CMD_CHAN_ATTACH,
+
+	/* CHAN_DETACH: CHAN_ID. The channel is revoked (and dies). */
+	CAMGUARD_CMD_CHAN_DETACH,
+
+	/*
+	 * CAM_BIND (admin): CAM_ID and CAM_BOUND_UID, CAM_BOUND_GID to bind;
+	 * CAM_ID alone to unbind. While bound, only a file opened with that
+	 * euid and egid can own the camera's queue (others get -EACCES from
+	 * REQBUFS, CREATE_BUFS, read and poll), and only channels of that
+	 * owner can be attached while it is idle. A current stream of another
+	 * owner is not cut off; its frames still reach only its own channels.
+	 */
+	CAMGUARD_CMD_CAM_BIND,
+
+	/*
+	 * CAM_MUTE (admin): CAM_ID, CAM_MUTED (0 or 1). While muted, every
+	 * frame's payload is overwritten with black before it is tagged and
+	 * handed back, and tags carry CAMGUARD_TAG_F_MUTED.
+	 */
+	CAMGUARD_CMD_CAM_MUTE,
+
+	/* Events, kernel to user. */
+
+	/*
+	 * FRAME, unicast to a channel: CHAN_ID, CAM_ID, FRAME_TAG, FRAME_MAC,
+	 * EVENT_NS (not covered by the MAC; for latency measurements).
+	 */
+	CAMGUARD_CMD_FRAME,
+	/*
+	 * STREAM_START / STREAM_STOP, unicast to the channels of the stream's
+	 * owner that asked for them (CAMGUARD_CHAN_F_STREAM_EVENTS): CHAN_ID,
+	 * CAM_ID, STREAM_ID; STOP adds STATS of the stream.
+	 */
+	CAMGUARD_CMD_STREAM_START,
+	CAMGUARD_CMD_STREAM_STOP,
+	/* CHAN_REVOKED, unicast: CHAN_ID, REASON. */
+	CAMGUARD_CMD_CHAN_REVOKED,
+	/*
+	 * AUDIT, to the "audit" multicast group (joining it needs
+	 * CAP_NET_ADMIN in the initial user namespace): REASON, COUNT (how
+	 * many such refusals or withheld frames this event reports), and as
+	 * known: CAM_ID, STREAM_ID, CHAN_ID, OWNER_UID, OWNER_GID (the actor
+	 * refused or the owner of the withheld frames, initial user ns),
+	 * SUPPRESSED (events not sent since the previous one, rate limit).
+	 */
+	CAMGUARD_CMD_AUDIT,
+
+	__CAMGUARD_CMD_MAX,
+};
+
+#define CAMGUARD_CMD_MAX (__CAMGUARD_CMD_MAX - 1)
+
+enum camguard_attr {
+	CAMGUARD_A_UNSPEC,
+	CAMGUARD_A_PAD,
+	CAMGUARD_A_CAM_ID,		/* u32 */
+	CAMGUARD_A_CAM_NAME,		/* string (reply only) */
+	CAMGUARD_A_CAM_DEVNODE,		/* string, e.g. "video0" (reply) */
+	CAMGUARD_A_CAM_MUTED,		/* u8, 0 or 1 */
+	CAMGUARD_A_CAM_BOUND_UID,	/* u32 */
+	CAMGUARD_A_CAM_BOUND_GID,	/* u32 */
+	CAMGUARD_A_STREAM_ID,		/* u64 */
+	CAMGUARD_A_STREAMING,		/* u8: frames flowing (reply) */
+	CAMGUARD_A_OWNER_UID,		/* u32 (reply, event) */
+	CAMGUARD_A_OWNER_GID,		/* u32 (reply, event) */
+	CAMGUARD_A_CHAN_ID,		/* u32, from 1 */
+	CAMGUARD_A_CHAN_NAME,		/* NUL-terminated, 1..CAMGUARD_NAME_MAX */
+	CAMGUARD_A_CHAN_KEY,		/* binary, exactly CAMGUARD_KEY_LEN */
+	CAMGUARD_A_CHAN_FLAGS,		/* u32, CAMGUARD_CHAN_F_* */
+	CAMGUARD_A_FRAME_TAG,		/* struct camguard_frame_tag */
+	CAMGUARD_A_FRAME_MAC,		/* binary, CAMGUARD_MAC_LEN */
+	CAMGUARD_A_STATS,		/* nest of CAMGUARD_STAT_* (reply) */
+	CAMGUARD_A_REASON,		/* u32, enum camguard_reason (event) */
+	CAMGUARD_A_COUNT,		/* u64 (event) */
+	CAMGUARD_A_SUPPRESSED,		/* u64 (event) */
+	CAMGUARD_A_EVENT_NS,		/* u64: CLOCK_MONOTONIC when queued */
+
+	__CAMGUARD_A_MAX,
+};
+
+#define CAMGUARD_A_MAX (__CAMGUARD_A_MAX - 1)
+
+/* Counters in CAMGUARD_A_STATS, all u64, since the object was created. */
+enum camguard_stat {
+	CAMGUARD_STAT_UNSPEC,
+	CAMGUARD_STAT_PAD,
+	CAMGUARD_STAT_FRAMES_TAGGED,	/* frames tagged (camera, stream) */
+	CAMGUARD_STAT_FRAMES_DELIVERED,	/* frame events queued to channels */
+	CAMGUARD_STAT_FRAMES_WITHHELD,	/* frame x channel pairs refused */
+	CAMGUARD_STAT_EVENTS_DROPPED,	/* events lost: reader slow or no memory */
+	CAMGUARD_STAT_STREAMS,		/* streams started (camera) */
+	CAMGUARD_STAT_REFUSED,		/* queue ownership refused (camera) */
+
+	__CAMGUARD_STAT_MAX,
+};
+
+#define CAMGUARD_STAT_MAX (__CAMGUARD_STAT_MAX - 1)
+
+/* CAMGUARD_A_REASON: why a request was refused or a channel revoked. */
+enum camguard_reason {
+	CAMGUARD_REASON_NONE,
+	/* refusals (audit) */
+	CAMGUARD_REASON_NOT_OPENER,	/* sender is not the socket's opener */
+	CAMGUARD_REASON_OWNER_MISMATCH,	/* attach to another owner's camera */
+	CAMGUARD_REASON_NOT_ADMIN,	/* admin command without the right */
+	CAMGUARD_REASON_CAMERA_BOUND,	/* queue ownership by a non-bound owner */
+	CAMGUARD_REASON_LIMIT,		/* a channel or attachment limit */
+	CAMGUARD_REASON_FRAME_WITHHELD,	/* frames withheld from a channel */
+	/* revocations (CHAN_REVOKED) */
+	CAMGUARD_REASON_DELETED,
+	CAMGUARD_REASON_DETACHED,
+	CAMGUARD_REASON_CAMERA_GONE,
+	CAMGUARD_REASON_UNLOAD,
+
+	__CAMGUARD_REASON_MAX,
+};
+
+#endif /* _UAPI_LINUX_CAMGUARD_H */

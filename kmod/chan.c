@@ -1,0 +1,335 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Channels: one display endpoint each, owned by the credential that created
+ * it, bound to the netlink socket it was created on, attached to at most
+ * one camera. All changes happen under cg_lock; the frame path walks a
+ * camera's channels under RCU only.
+ *
+ * A channel dies (cg_chan_revoke()) on delete, detach, socket release,
+ * camera disconnect and module unload. It is unlinked at once and freed by
+ * a work item after an RCU grace period, when no frame path can still be
+ * delivering to it; until then it holds a reference to its socket.
+ *
+ * Events go straight to the channel's socket (sock_queue_rcv_skb()) rather
+ * than through netlink_unicast() by port id: a port id is free for another
+ * socket as soon as netlink_release() has unhashed the old one, which is
+ * before the release notifier revokes the channel, so delivery by port id
+ * could reach a newcomer that bound the same port id in between. A socket
+ * whose receive buffer is full loses the event (counted); nothing waits.
+ */
+#include <crypto/hash.h>
+#include <linux/netlink.h>
+#include <linux/notifier.h>
+#include <linux/random.h>
+#include <linux/slab.h>
+#include <linux/xarray.h>
+#include <net/net_namespace.h>
+#include <net/sock.h>
+
+#include "camguard.h"
+
+static struct workqueue_struct *cg_chan_wq;
+static u32 cg_chan_next_id;
+static unsigned int cg_nr_chans;	/* under cg_lock */
+
+int cg_chan_send(struct cg_chan *chan, struct sk_buff *skb)
+{
+	struct sock *sk = chan->sk;
+	int ret;
+
+	if (sock_flag(sk, SOCK_DEAD)) {
+		kfree_skb(skb);
+		return -EPIPE;
+	}
+	/* From the kernel: port id 0, no group (alloc_skb zeroed cb). */
+	ret = sock_queue_rcv_skb(sk, skb);
+	if (ret)
+		kfree_skb(skb);
+	return ret;
+}
+
+static unsigned int cg_chan_count_owner(const struct cg_owner *owner)
+{
+	struct cg_chan *chan;
+	unsigned int n = 0;
+	unsigned long id;
+
+	xa_for_each(&cg_chans, id, chan)
+		n += cg_owner_equal(&chan->owner, owner);
+	return n;
+}
+
+static void cg_chan_free(struct cg_chan *chan)
+{
+	if (!IS_ERR_OR_NULL(chan->hmac))
+		crypto_free_shash(chan->hmac);
+	cg_owner_release(&chan->owner);
+	if (chan->sk)
+		sock_put(chan->sk);
+	kfree_sensitive(chan);
+}
+
+static void cg_chan_free_work(struct work_struct *work)
+{
+	cg_chan_free(container_of(to_rcu_work(work), struct cg_chan,
+				  free_work));
+}
+
+struct cg_chan *cg_chan_new(const struct cred *cred, struct sock *sk,
+			    u32 portid, const char *name, const u8 *key,
+			    u32 flags, struct netlink_ext_ack *extack)
+{
+	struct cg_owner owner = cg_owner_of(cred);
+	struct cg_chan *chan;
+	int ret;
+
+	lockdep_assert_held(&cg_lock);
+
+	if (cg_nr_chans >= READ_ONCE(cg_max_channels)) {
+		NL_SET_ERR_MSG(extack, "camguard: channel limit reached (max_channels)");
+		cg_audit_cred(CAMGUARD_REASON_LIMIT, cred, NULL, 0);
+		return ERR_PTR(-ENOSPC);
+	}
+	if (cg_chan_count_owner(&owner) >=
+	    READ_ONCE(cg_max_channels_per_owner)) {
+		NL_SET_ERR_MSG(extack, "camguard: owner's channel limit reached");
+		cg_audit_cred(CAMGUARD_REASON_LIMIT, cred, NULL, 0);
+		return ERR_PTR(-ENOSPC);
+	}
+
+	chan = kzalloc(sizeof(*chan), GFP_KERNEL);
+	if (!chan)
+		return ERR_PTR(-ENOMEM);
+	INIT_LIST_HEAD(&chan->cam_node);
+	INIT_RCU_WORK(&chan->free_work, cg_chan_free_work);
+	strscpy(chan->name, name, sizeof(chan->name));
+	chan->flags = flags;
+	chan->portid = portid;
+
+	chan->hmac = crypto_alloc_shash("hmac(sha256)", 0, 0);
+	if (IS_ERR(chan->hmac)) {
+		ret = PTR_ERR(chan->hmac);
+		goto err;
+	}
+	ret = crypto_shash_setkey(chan->hmac, key, CAMGUARD_KEY_LEN);
+	if (ret)
+		goto err;
+
+	ret = xa_alloc_cyclic(&cg_chans, &chan->id, chan, xa_limit_32b,
+			      &cg_chan_next_id, GFP_KERNEL);
+	if (ret < 0)
+		goto err;
+	cg_owner_copy(&chan->owner, &owner);
+	sock_hold(sk);
+	chan->sk = sk;
+	cg_nr_chans++;
+	cg_changed();
+	return chan;
+err:
+	NL_SET_ERR_MSG(extack, "camguard: cannot set up the channel");
+	cg_chan_free(chan);
+	return ERR_PTR(ret);
+}
+
+struct cg_chan *cg_chan_find(u32 id, struct sock *sk)
+{
+	struct cg_chan *chan;
+
+	lockdep_assert_held(&cg_lock);
+	chan = xa_load(&cg_chans, id);
+	return chan && (!sk || chan->sk == sk) ? chan : NULL;
+}
+
+/*
+ * May @chan's owner see @cam's frames? Its current stream's owner decides,
+ * or with no stream the owner it is bound to; an idle unbound camera
+ * accepts any channel (every frame is checked at delivery anyway).
+ */
+static bool cg_chan_may_attach(struct cg_chan *chan,
+			       struct camguard_camera *cam,
+			       struct cg_stream **current_stream)
+{
+	struct cg_stream *stream;
+
+	lockdep_assert_held(&cam->lock);
+	stream = rcu_dereference_protected(cam->stream,
+					   lockdep_is_held(&cam->lock));
+	*current_stream = stream;
+	if (stream)
+		return cg_owner_equal(&stream->owner, &chan->owner);
+	if (cam->bound)
+		return uid_eq(cam->bound_uid, chan->owner.euid) &&
+		       gid_eq(cam->bound_gid, chan->owner.egid);
+	return true;
+}
+
+int cg_chan_attach(struct cg_chan *chan, struct camguard_camera *cam,
+		   struct netlink_ext_ack *extack)
+{
+	struct cg_stream *stream;
+	struct cg_audit a = {
+		.cam = cam,
+		.chan_id = chan->id,
+		.uid = chan->owner.euid,
+		.gid = chan->owner.egid,
+		.count = 1,
+	};
+	bool ok;
+
+	lockdep_assert_held(&cg_lock);
+
+	if (chan->cam) {
+		NL_SET_ERR_MSG(extack, "camguard: channel is already attached");
+		return -EBUSY;
+	}
+	if (cam->nr_chans >= READ_ONCE(cg_max_attach_per_camera)) {
+		NL_SET_ERR_MSG(extack, "camguard: camera's attachment limit reached");
+		a.reason = CAMGUARD_REASON_LIMIT;
+		cg_audit(&a);
+		return -ENOSPC;
+	}
+
+	mutex_lock(&cam->lock);
+	ok = cg_chan_may_attach(chan, cam, &stream);
+	if (ok) {
+		chan->cam = cam;
+		cam->nr_chans++;
+		list_add_tail_rcu(&chan->cam_node, &cam->chans);
+		/* A reader that attaches mid-stream learns the stream too. */
+		if (stream)
+			cg_event_stream(cam, stream, CAMGUARD_CMD_STREAM_START,
+					chan);
+	} else if (stream) {
+		a.stream_id = stream->id;
+	}
+	mutex_unlock(&cam->lock);
+
+	if (!ok) {
+		if (a.stream_id)
+			NL_SET_ERR_MSG(extack, "camguard: camera streams for another owner");
+		else
+			NL_SET_ERR_MSG(extack, "camguard: camera is bound to another owner");
+		a.reason = CAMGUARD_REASON_OWNER_MISMATCH;
+		cg_audit(&a);
+		return -EACCES;
+	}
+	cg_changed();
+	return 0;
+}
+
+static void cg_chan_event_revoked(struct cg_chan *chan,
+				  enum camguard_reason reason)
+{
+	struct sk_buff *skb;
+	void *hdr;
+
+	skb = cg_event_new(CAMGUARD_CMD_CHAN_REVOKED, &hdr, GFP_KERNEL);
+	if (!skb)
+		goto drop;
+	if (nla_put_u32(skb, CAMGUARD_A_CHAN_ID, chan->id) ||
+	    nla_put_u32(skb, CAMGUARD_A_REASON, reason)) {
+		kfree_skb(skb);
+		goto drop;
+	}
+	genlmsg_end(skb, hdr);
+	if (!cg_chan_send(chan, skb))
+		return;
+drop:
+	atomic64_inc(&chan->stats.dropped);
+}
+
+/*
+ * Unlink @chan and free it after a grace period. @reason NONE means its
+ * socket is gone: no one is left to tell.
+ */
+void cg_chan_revoke(struct cg_chan *chan, enum camguard_reason reason)
+{
+	struct camguard_camera *cam = chan->cam;
+
+	lockdep_assert_held(&cg_lock);
+
+	if (cam) {
+		list_del_rcu(&chan->cam_node);
+		cam->nr_chans--;
+		chan->cam = NULL;
+	}
+	xa_erase(&cg_chans, chan->id);
+	cg_nr_chans--;
+	cg_changed();
+	if (reason != CAMGUARD_REASON_NONE)
+		cg_chan_event_revoked(chan, reason);
+	queue_rcu_work(cg_chan_wq, &chan->free_work);
+}
+
+void cg_chan_revoke_camera(struct camguard_camera *cam,
+			   enum camguard_reason reason)
+{
+	struct cg_chan *chan, *tmp;
+
+	lockdep_assert_held(&cg_lock);
+	list_for_each_entry_safe(chan, tmp, &cam->chans, cam_node)
+		cg_chan_revoke(chan, reason);
+}
+
+void cg_chan_revoke_all(enum camguard_reason reason)
+{
+	struct cg_chan *chan;
+	unsigned long id;
+
+	mutex_lock(&cg_lock);
+	xa_for_each(&cg_chans, id, chan)
+		cg_chan_revoke(chan, reason);
+	mutex_unlock(&cg_lock);
+}
+
+/*
+ * A netlink socket is being released: its channels die with it. The
+ * socket is already orphaned (SOCK_DEAD) when the notifier runs; a live
+ * socket that reused the port id in the meantime keeps its own channels.
+ */
+static int cg_chan_netlink_notify(struct notifier_block *nb,
+				  unsigned long state, void *data)
+{
+	struct netlink_notify *n = data;
+	struct cg_chan *chan;
+	unsigned long id;
+
+	if (state != NETLINK_URELEASE || n->protocol != NETLINK_GENERIC ||
+	    !net_eq(n->net, &init_net))
+		return NOTIFY_DONE;
+
+	mutex_lock(&cg_lock);
+	xa_for_each(&cg_chans, id, chan) {
+		if (chan->portid == n->portid &&
+		    sock_flag(chan->sk, SOCK_DEAD))
+			cg_chan_revoke(chan, CAMGUARD_REASON_NONE);
+	}
+	mutex_unlock(&cg_lock);
+	return NOTIFY_OK;
+}
+
+static struct notifier_block cg_chan_notifier = {
+	.notifier_call = cg_chan_netlink_notify,
+};
+
+int cg_chan_init(void)
+{
+	int ret;
+
+	cg_chan_wq = alloc_workqueue("camguard_chan", 0, 0);
+	if (!cg_chan_wq)
+		return -ENOMEM;
+	ret = netlink_register_notifier(&cg_chan_notifier);
+	if (ret)
+		destroy_workqueue(cg_chan_wq);
+	return ret;
+}
+
+/* After every channel was revoked: wait until all are freed. */
+void cg_chan_exit(void)
+{
+	netlink_unregister_notifier(&cg_chan_notifier);
+	/* queue_rcu_work() queues from an RCU callback: let those run. */
+	rcu_barrier();
+	destroy_workqueue(cg_chan_wq);
+}

@@ -1,0 +1,193 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The frame path: black when muted, the SHA-256 digest of the payload, the
+ * tag, and one frame event per channel of the frame's owner, each with an
+ * HMAC-SHA256 under that channel's key. Frames meet channels of any other
+ * owner only to be withheld and counted.
+ *
+ * Runs in the driver's buffer-done context (camguard_vb2_buffer_done()):
+ * no locks, no sleeping, GFP_NOWAIT allocations; a failure loses the event
+ * (counted), never the frame.
+ */
+#include <crypto/hash.h>
+#include <linux/string.h>
+#include <media/v4l2-common.h>
+#include <media/videobuf2-v4l2.h>
+
+#include "camguard.h"
+
+/*
+ * Overwrite plane @plane's payload with black in the stream's format:
+ * luma 16 and chroma 128 for YUV, zero for RGB and anything unknown.
+ */
+static void cg_fill_black(const struct cg_frame_fmt *fmt, unsigned int plane,
+			  u8 *p, size_t len)
+{
+	const struct v4l2_format_info *info = v4l2_format_info(fmt->pixelformat);
+	size_t luma, i;
+
+	if (plane > 0) {	/* chroma planes of multi-planar YUV */
+		memset(p, info && info->pixel_enc == V4L2_PIXEL_ENC_YUV ?
+		       128 : 0, len);
+		return;
+	}
+	switch (fmt->pixelformat) {
+	case V4L2_PIX_FMT_YUYV:
+	case V4L2_PIX_FMT_YVYU:
+		for (i = 0; i + 1 < len; i += 2) {
+			p[i] = 16;
+			p[i + 1] = 128;
+		}
+		break;
+	case V4L2_PIX_FMT_UYVY:
+	case V4L2_PIX_FMT_VYUY:
+		for (i = 0; i + 1 < len; i += 2) {
+			p[i] = 128;
+			p[i + 1] = 16;
+		}
+		break;
+	case V4L2_PIX_FMT_NV12:
+	case V4L2_PIX_FMT_NV21:
+	case V4L2_PIX_FMT_NV16:
+	case V4L2_PIX_FMT_NV61:
+	case V4L2_PIX_FMT_YUV420:
+	case V4L2_PIX_FMT_YVU420:
+	case V4L2_PIX_FMT_YUV422P:
+	case V4L2_PIX_FMT_NV12M:
+	case V4L2_PIX_FMT_NV21M:
+	case V4L2_PIX_FMT_NV16M:
+	case V4L2_PIX_FMT_NV61M:
+	case V4L2_PIX_FMT_YUV420M:
+	case V4L2_PIX_FMT_YVU420M:
+	case V4L2_PIX_FMT_GREY:
+		luma = min_t(size_t, len,
+			     (size_t)fmt->bytesperline * fmt->height);
+		memset(p, 16, luma);
+		memset(p + luma, 128, len - luma);
+		break;
+	default:	/* RGB, and a safe bet for the rest */
+		memset(p, 0, len);
+		break;
+	}
+}
+
+/*
+ * Digest every plane's payload; returns the bytes covered. A plane without
+ * a kernel mapping cannot be digested: the tag then says NO_DIGEST.
+ */
+static u32 cg_digest(struct camguard_camera *cam, struct vb2_buffer *vb,
+		     bool muted, u8 *digest, u8 *flags)
+{
+	SHASH_DESC_ON_STACK(desc, cam->sha);
+	unsigned int p;
+	u32 total = 0;
+	bool hash = READ_ONCE(cg_digest_enabled);
+	void *vaddr;
+	u32 len;
+
+	desc->tfm = cam->sha;
+	if (hash && crypto_shash_init(desc))
+		hash = false;
+	for (p = 0; p < vb->num_planes; p++) {
+		vaddr = vb2_plane_vaddr(vb, p);
+		len = vb2_get_plane_payload(vb, p);
+		if (!vaddr) {
+			hash = false;
+			continue;
+		}
+		if (muted)
+			cg_fill_black(&cam->fmt, p, vaddr, len);
+		if (hash && crypto_shash_update(desc, vaddr, len))
+			hash = false;
+		total += len;
+	}
+	if (!hash || crypto_shash_final(desc, digest)) {
+		memset(digest, 0, CAMGUARD_DIGEST_LEN);
+		*flags |= CAMGUARD_TAG_F_NO_DIGEST;
+	}
+	shash_desc_zero(desc);
+	return total;
+}
+
+/* One frame event for @chan: the tag made for it and its MAC. */
+static void cg_deliver(struct cg_chan *chan, struct camguard_camera *cam,
+		       struct cg_stream *stream, struct camguard_frame_tag *tag)
+{
+	SHASH_DESC_ON_STACK(desc, chan->hmac);
+	u8 mac[CAMGUARD_MAC_LEN];
+	struct sk_buff *skb;
+	void *hdr;
+	int ret;
+
+	tag->channel_id = cpu_to_le32(chan->id);
+	desc->tfm = chan->hmac;
+	ret = crypto_shash_digest(desc, (const u8 *)tag, sizeof(*tag), mac);
+	shash_desc_zero(desc);
+	if (ret)
+		goto drop;
+
+	skb = cg_event_new(CAMGUARD_CMD_FRAME, &hdr, GFP_NOWAIT);
+	if (!skb)
+		goto drop;
+	if (nla_put_u32(skb, CAMGUARD_A_CHAN_ID, chan->id) ||
+	    nla_put_u32(skb, CAMGUARD_A_CAM_ID, cam->id) ||
+	    nla_put(skb, CAMGUARD_A_FRAME_TAG, sizeof(*tag), tag) ||
+	    nla_put(skb, CAMGUARD_A_FRAME_MAC, sizeof(mac), mac) ||
+	    nla_put_u64_64bit(skb, CAMGUARD_A_EVENT_NS, ktime_get_ns(),
+			      CAMGUARD_A_PAD)) {
+		kfree_skb(skb);
+		goto drop;
+	}
+	genlmsg_end(skb, hdr);
+	if (cg_chan_send(chan, skb))
+		goto drop;
+	atomic64_inc(&chan->stats.delivered);
+	atomic64_inc(&stream->stats.delivered);
+	atomic64_inc(&cam->stats.delivered);
+	return;
+drop:
+	atomic64_inc(&chan->stats.dropped);
+	atomic64_inc(&stream->stats.dropped);
+	atomic64_inc(&cam->stats.dropped);
+}
+
+void cg_frame_done(struct camguard_camera *cam, struct cg_stream *stream,
+		   struct vb2_buffer *vb)
+{
+	struct vb2_v4l2_buffer *vbuf = to_vb2_v4l2_buffer(vb);
+	struct camguard_frame_tag tag = {
+		.version = CAMGUARD_TAG_VERSION,
+		.camera = cpu_to_le16(cam->id),
+		.sequence = cpu_to_le32(vbuf->sequence),
+		.stream_id = cpu_to_le64(stream->id),
+		.timestamp_ns = cpu_to_le64(vb->timestamp),
+		.owner_uid = cpu_to_le32(cg_owner_uid(&stream->owner)),
+		.owner_gid = cpu_to_le32(from_kgid_munged(&init_user_ns,
+							  stream->owner.egid)),
+	};
+	bool muted = READ_ONCE(cam->muted);
+	unsigned int withheld = 0;
+	struct cg_chan *chan;
+
+	if (muted)
+		tag.flags |= CAMGUARD_TAG_F_MUTED;
+	tag.payload_len = cpu_to_le32(cg_digest(cam, vb, muted, tag.digest,
+						&tag.flags));
+	atomic64_inc(&cam->stats.tagged);
+	atomic64_inc(&stream->stats.tagged);
+
+	rcu_read_lock();
+	list_for_each_entry_rcu(chan, &cam->chans, cam_node) {
+		if (!cg_owner_equal(&chan->owner, &stream->owner)) {
+			atomic64_inc(&chan->stats.withheld);
+			atomic64_inc(&stream->stats.withheld);
+			atomic64_inc(&cam->stats.withheld);
+			withheld++;
+			continue;
+		}
+		cg_deliver(chan, cam, stream, &tag);
+	}
+	rcu_read_unlock();
+	if (withheld)
+		cg_audit_withheld(cam, stream, withheld);
+}
