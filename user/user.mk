@@ -10,10 +10,16 @@ USER_TJ_CFLAGS := $(shell pkg-config --cflags libturbojpeg 2>/dev/null)
 USER_TJ_LIBS := $(or $(shell pkg-config --libs libturbojpeg 2>/dev/null), \
 		-lturbojpeg)
 
+# libnl-genl for the camguard netlink client (cgnl.c) and its users.
+USER_NL_CFLAGS := $(shell pkg-config --cflags libnl-genl-3.0 2>/dev/null)
+USER_NL_LIBS := $(or $(shell pkg-config --libs libnl-genl-3.0 2>/dev/null), \
+		-lnl-genl-3 -lnl-3)
+
 # The stamp library; tests/unit/unit.mk links these too.
 USER_LIB_OBJS := user/stamp.o user/parse.o
-USER_PROGS := user/camguard-stamp
-USER_HDRS := $(wildcard user/*.h) include/uapi/linux/camguard_stamp.h
+USER_PROGS := user/camguard-stamp user/camguardctl
+USER_HDRS := $(wildcard user/*.h) include/uapi/linux/camguard_stamp.h \
+	     include/uapi/linux/camguard.h
 
 .PHONY: user user-clean
 
@@ -24,6 +30,11 @@ user/%.o: user/%.c $(USER_HDRS)
 
 user/camguard-stamp: user/camguard-stamp.o $(USER_LIB_OBJS)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(USER_TJ_LIBS)
+
+user/cgnl.o user/camguardctl.o: USER_TJ_CFLAGS += $(USER_NL_CFLAGS)
+
+user/camguardctl: user/camguardctl.o user/cgnl.o user/parse.o
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(USER_NL_LIBS)
 
 user-clean:
 	rm -f user/*.o $(USER_PROGS)

@@ -1,0 +1,466 @@
+// SPDX-License-Identifier: MIT
+/*
+ * camguardctl: look at and administer camguard's cameras, streams and
+ * channels over its generic netlink family.
+ *
+ *   camguardctl [--json] cameras|streams|channels
+ *   camguardctl bind CAMERA USER[:GROUP]      (admin)
+ *   camguardctl unbind CAMERA                 (admin)
+ *   camguardctl mute CAMERA on|off            (admin)
+ *   camguardctl [--json] watch [--count N]    (admin: the audit group)
+ *
+ * Exit status: 0 done, 1 the kernel refused (its reason is printed),
+ * 2 bad usage.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <grp.h>
+#include <inttypes.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cgnl.h"
+#include "parse.h"
+
+static bool json;
+
+static void usage(FILE *f)
+{
+	fputs("usage: camguardctl [--json] cameras|streams|channels\n"
+	      "       camguardctl bind CAMERA USER[:GROUP]\n"
+	      "       camguardctl unbind CAMERA\n"
+	      "       camguardctl mute CAMERA on|off\n"
+	      "       camguardctl [--json] watch [--count N]\n", f);
+}
+
+static uint32_t u32_or(struct nlattr *a, uint32_t dflt)
+{
+	return a ? nla_get_u32(a) : dflt;
+}
+
+static const char *str_or(struct nlattr *a, const char *dflt)
+{
+	return a ? nla_get_string(a) : dflt;
+}
+
+/* A JSON string; camguard names are printable ASCII, escape the rest. */
+static void json_str(const char *s)
+{
+	putchar('"');
+	for (; *s; s++) {
+		if (*s == '"' || *s == '\\')
+			printf("\\%c", *s);
+		else if ((unsigned char)*s < 0x20)
+			printf("\\u%04x", *s);
+		else
+			putchar(*s);
+	}
+	putchar('"');
+}
+
+struct list_state {
+	unsigned int n;
+};
+
+static void json_sep(struct list_state *st)
+{
+	fputs(st->n++ ? ",\n  " : "[\n  ", stdout);
+}
+
+static void json_end(struct list_state *st)
+{
+	puts(st->n ? "\n]" : "[]");
+}
+
+static void print_stats_json(struct nlattr *stats, bool camera)
+{
+	printf(", \"stats\": {\"tagged\": %" PRIu64 ", \"delivered\": %" PRIu64
+	       ", \"withheld\": %" PRIu64 ", \"events_dropped\": %" PRIu64,
+	       cg_nl_stat(stats, CAMGUARD_STAT_FRAMES_TAGGED),
+	       cg_nl_stat(stats, CAMGUARD_STAT_FRAMES_DELIVERED),
+	       cg_nl_stat(stats, CAMGUARD_STAT_FRAMES_WITHHELD),
+	       cg_nl_stat(stats, CAMGUARD_STAT_EVENTS_DROPPED));
+	if (camera)
+		printf(", \"streams\": %" PRIu64 ", \"refused\": %" PRIu64,
+		       cg_nl_stat(stats, CAMGUARD_STAT_STREAMS),
+		       cg_nl_stat(stats, CAMGUARD_STAT_REFUSED));
+	putchar('}');
+}
+
+static void print_stats_text(struct nlattr *stats)
+{
+	printf("tagged %" PRIu64 " delivered %" PRIu64 " withheld %" PRIu64
+	       " dropped %" PRIu64,
+	       cg_nl_stat(stats, CAMGUARD_STAT_FRAMES_TAGGED),
+	       cg_nl_stat(stats, CAMGUARD_STAT_FRAMES_DELIVERED),
+	       cg_nl_stat(stats, CAMGUARD_STAT_FRAMES_WITHHELD),
+	       cg_nl_stat(stats, CAMGUARD_STAT_EVENTS_DROPPED));
+}
+
+static int show_camera(uint8_t cmd, struct nlattr **a, void *arg)
+{
+	struct list_state *st = arg;
+	bool stream = a[CAMGUARD_A_STREAM_ID];
+
+	(void)cmd;
+	if (json) {
+		json_sep(st);
+		printf("{\"id\": %u, \"name\": ", u32_or(a[CAMGUARD_A_CAM_ID], 0));
+		json_str(str_or(a[CAMGUARD_A_CAM_NAME], ""));
+		printf(", \"devnode\": ");
+		json_str(str_or(a[CAMGUARD_A_CAM_DEVNODE], ""));
+		printf(", \"muted\": %s",
+		       a[CAMGUARD_A_CAM_MUTED] &&
+		       nla_get_u8(a[CAMGUARD_A_CAM_MUTED]) ? "true" : "false");
+		if (a[CAMGUARD_A_CAM_BOUND_UID])
+			printf(", \"bound_uid\": %u, \"bound_gid\": %u",
+			       u32_or(a[CAMGUARD_A_CAM_BOUND_UID], 0),
+			       u32_or(a[CAMGUARD_A_CAM_BOUND_GID], 0));
+		if (stream)
+			printf(", \"stream\": {\"id\": %" PRIu64 ", \"uid\": %u, \"gid\": %u, \"streaming\": %s}",
+			       (uint64_t)nla_get_u64(a[CAMGUARD_A_STREAM_ID]),
+			       u32_or(a[CAMGUARD_A_OWNER_UID], 0),
+			       u32_or(a[CAMGUARD_A_OWNER_GID], 0),
+			       a[CAMGUARD_A_STREAMING] &&
+			       nla_get_u8(a[CAMGUARD_A_STREAMING]) ?
+			       "true" : "false");
+		print_stats_json(a[CAMGUARD_A_STATS], true);
+		putchar('}');
+		return 0;
+	}
+	if (!st->n++)
+		printf("%-4s %-8s %-6s %-12s %-28s %s\n", "CAM", "NODE", "MUTED",
+		       "BOUND", "STREAM (uid)", "FRAMES");
+	printf("%-4u %-8s %-6s ", u32_or(a[CAMGUARD_A_CAM_ID], 0),
+	       str_or(a[CAMGUARD_A_CAM_DEVNODE], "?"),
+	       a[CAMGUARD_A_CAM_MUTED] && nla_get_u8(a[CAMGUARD_A_CAM_MUTED]) ?
+	       "yes" : "no");
+	if (a[CAMGUARD_A_CAM_BOUND_UID])
+		printf("%5u:%-6u ", u32_or(a[CAMGUARD_A_CAM_BOUND_UID], 0),
+		       u32_or(a[CAMGUARD_A_CAM_BOUND_GID], 0));
+	else
+		printf("%-12s ", "-");
+	if (stream) {
+		char buf[40];
+
+		snprintf(buf, sizeof(buf), "%" PRIu64 " (%u)",
+			 (uint64_t)nla_get_u64(a[CAMGUARD_A_STREAM_ID]),
+			 u32_or(a[CAMGUARD_A_OWNER_UID], 0));
+		printf("%-28s ", buf);
+	} else {
+		printf("%-28s ", "-");
+	}
+	print_stats_text(a[CAMGUARD_A_STATS]);
+	putchar('\n');
+	return 0;
+}
+
+static int show_stream(uint8_t cmd, struct nlattr **a, void *arg)
+{
+	struct list_state *st = arg;
+	uint64_t id = a[CAMGUARD_A_STREAM_ID] ?
+		      nla_get_u64(a[CAMGUARD_A_STREAM_ID]) : 0;
+	bool on = a[CAMGUARD_A_STREAMING] && nla_get_u8(a[CAMGUARD_A_STREAMING]);
+
+	(void)cmd;
+	if (json) {
+		json_sep(st);
+		printf("{\"camera\": %u, \"id\": %" PRIu64 ", \"uid\": %u, \"gid\": %u, \"streaming\": %s",
+		       u32_or(a[CAMGUARD_A_CAM_ID], 0), id,
+		       u32_or(a[CAMGUARD_A_OWNER_UID], 0),
+		       u32_or(a[CAMGUARD_A_OWNER_GID], 0), on ? "true" : "false");
+		print_stats_json(a[CAMGUARD_A_STATS], false);
+		putchar('}');
+		return 0;
+	}
+	if (!st->n++)
+		printf("%-4s %-20s %-7s %-7s %-9s %s\n", "CAM", "STREAM", "UID",
+		       "GID", "STREAMING", "FRAMES");
+	printf("%-4u %-20" PRIu64 " %-7u %-7u %-9s ",
+	       u32_or(a[CAMGUARD_A_CAM_ID], 0), id,
+	       u32_or(a[CAMGUARD_A_OWNER_UID], 0),
+	       u32_or(a[CAMGUARD_A_OWNER_GID], 0), on ? "yes" : "no");
+	print_stats_text(a[CAMGUARD_A_STATS]);
+	putchar('\n');
+	return 0;
+}
+
+static int show_channel(uint8_t cmd, struct nlattr **a, void *arg)
+{
+	struct list_state *st = arg;
+
+	(void)cmd;
+	if (json) {
+		json_sep(st);
+		printf("{\"id\": %u, \"name\": ", u32_or(a[CAMGUARD_A_CHAN_ID], 0));
+		json_str(str_or(a[CAMGUARD_A_CHAN_NAME], ""));
+		printf(", \"uid\": %u, \"gid\": %u, \"flags\": %u",
+		       u32_or(a[CAMGUARD_A_OWNER_UID], 0),
+		       u32_or(a[CAMGUARD_A_OWNER_GID], 0),
+		       u32_or(a[CAMGUARD_A_CHAN_FLAGS], 0));
+		if (a[CAMGUARD_A_CAM_ID])
+			printf(", \"camera\": %u", nla_get_u32(a[CAMGUARD_A_CAM_ID]));
+		print_stats_json(a[CAMGUARD_A_STATS], false);
+		putchar('}');
+		return 0;
+	}
+	if (!st->n++)
+		printf("%-6s %-20s %-7s %-7s %-6s %s\n", "CHAN", "NAME", "UID",
+		       "GID", "CAMERA", "FRAMES");
+	printf("%-6u %-20s %-7u %-7u ", u32_or(a[CAMGUARD_A_CHAN_ID], 0),
+	       str_or(a[CAMGUARD_A_CHAN_NAME], "?"),
+	       u32_or(a[CAMGUARD_A_OWNER_UID], 0),
+	       u32_or(a[CAMGUARD_A_OWNER_GID], 0));
+	if (a[CAMGUARD_A_CAM_ID])
+		printf("%-6u ", nla_get_u32(a[CAMGUARD_A_CAM_ID]));
+	else
+		printf("%-6s ", "-");
+	print_stats_text(a[CAMGUARD_A_STATS]);
+	putchar('\n');
+	return 0;
+}
+
+static int list(struct cg_nl *nl, uint8_t cmd, cg_nl_msg_fn fn)
+{
+	struct list_state st = { 0 };
+	int ret = cg_nl_request(nl, cmd, true, NULL, NULL, fn, &st);
+
+	if (ret)
+		return ret;
+	if (json)
+		json_end(&st);
+	else if (!st.n)
+		puts("(none)");
+	return 0;
+}
+
+struct cam_req {
+	uint32_t cam;
+	bool bind;
+	uint32_t uid, gid;
+	uint8_t muted;
+	bool mute;
+};
+
+static int put_cam_req(struct nl_msg *msg, void *arg)
+{
+	struct cam_req *r = arg;
+
+	if (nla_put_u32(msg, CAMGUARD_A_CAM_ID, r->cam) ||
+	    (r->bind && (nla_put_u32(msg, CAMGUARD_A_CAM_BOUND_UID, r->uid) ||
+			 nla_put_u32(msg, CAMGUARD_A_CAM_BOUND_GID, r->gid))) ||
+	    (r->mute && nla_put_u8(msg, CAMGUARD_A_CAM_MUTED, r->muted)))
+		return -EMSGSIZE;
+	return 0;
+}
+
+/* USER[:GROUP], names or numbers; the group defaults to USER's. */
+static int parse_owner(const char *s, uint32_t *uid, uint32_t *gid)
+{
+	char user[256], *colon;
+	struct passwd *pw;
+	struct group *gr;
+
+	if (strlen(s) >= sizeof(user))
+		return -EINVAL;
+	strcpy(user, s);
+	colon = strchr(user, ':');
+	if (colon)
+		*colon++ = '\0';
+	pw = getpwnam(user);
+	if (pw) {
+		*uid = pw->pw_uid;
+		*gid = pw->pw_gid;
+	} else if (cg_parse_u32(user, 0, UINT32_MAX - 1, uid) == 0) {
+		pw = getpwuid(*uid);
+		if (!pw && !colon)
+			return -ENOENT;	/* a bare number needs a group */
+		if (pw)
+			*gid = pw->pw_gid;
+	} else {
+		return -ENOENT;
+	}
+	if (!colon)
+		return 0;
+	gr = getgrnam(colon);
+	if (gr)
+		*gid = gr->gr_gid;
+	else if (cg_parse_u32(colon, 0, UINT32_MAX - 1, gid))
+		return -ENOENT;
+	return 0;
+}
+
+static int print_audit(uint8_t cmd, struct nlattr **a, void *arg)
+{
+	unsigned long *left = arg;
+
+	if (cmd != CAMGUARD_CMD_AUDIT)
+		return 0;
+	if (json) {
+		printf("{\"reason\": \"%s\", \"count\": %" PRIu64 ", \"uid\": %u, \"gid\": %u",
+		       cg_nl_reason_name(u32_or(a[CAMGUARD_A_REASON], 0)),
+		       a[CAMGUARD_A_COUNT] ? (uint64_t)nla_get_u64(a[CAMGUARD_A_COUNT]) : 0,
+		       u32_or(a[CAMGUARD_A_OWNER_UID], 0),
+		       u32_or(a[CAMGUARD_A_OWNER_GID], 0));
+		if (a[CAMGUARD_A_CAM_ID])
+			printf(", \"camera\": %u", nla_get_u32(a[CAMGUARD_A_CAM_ID]));
+		if (a[CAMGUARD_A_STREAM_ID])
+			printf(", \"stream\": %" PRIu64,
+			       (uint64_t)nla_get_u64(a[CAMGUARD_A_STREAM_ID]));
+		if (a[CAMGUARD_A_CHAN_ID])
+			printf(", \"channel\": %u", nla_get_u32(a[CAMGUARD_A_CHAN_ID]));
+		if (a[CAMGUARD_A_SUPPRESSED])
+			printf(", \"suppressed\": %" PRIu64,
+			       (uint64_t)nla_get_u64(a[CAMGUARD_A_SUPPRESSED]));
+		puts("}");
+	} else {
+		printf("%s count=%" PRIu64 " uid=%u gid=%u",
+		       cg_nl_reason_name(u32_or(a[CAMGUARD_A_REASON], 0)),
+		       a[CAMGUARD_A_COUNT] ? (uint64_t)nla_get_u64(a[CAMGUARD_A_COUNT]) : 0,
+		       u32_or(a[CAMGUARD_A_OWNER_UID], 0),
+		       u32_or(a[CAMGUARD_A_OWNER_GID], 0));
+		if (a[CAMGUARD_A_CAM_ID])
+			printf(" camera=%u", nla_get_u32(a[CAMGUARD_A_CAM_ID]));
+		if (a[CAMGUARD_A_STREAM_ID])
+			printf(" stream=%" PRIu64,
+			       (uint64_t)nla_get_u64(a[CAMGUARD_A_STREAM_ID]));
+		if (a[CAMGUARD_A_CHAN_ID])
+			printf(" channel=%u", nla_get_u32(a[CAMGUARD_A_CHAN_ID]));
+		if (a[CAMGUARD_A_SUPPRESSED])
+			printf(" suppressed=%" PRIu64,
+			       (uint64_t)nla_get_u64(a[CAMGUARD_A_SUPPRESSED]));
+		putchar('\n');
+	}
+	fflush(stdout);
+	if (*left && --*left == 0)
+		return NL_STOP;
+	return 0;
+}
+
+static int watch(struct cg_nl *nl, unsigned long count)
+{
+	unsigned long left = count;
+	int ret = cg_nl_join_audit(nl);
+
+	while (!ret) {
+		ret = cg_nl_recv_events(nl, -1, print_audit, &left);
+		if (ret == -ENOBUFS) {
+			fprintf(stderr, "camguardctl: audit events lost (receive buffer full)\n");
+			ret = 0;
+		}
+		if (ret > 0)
+			ret = 0;
+		if (count && !left)
+			break;
+	}
+	return ret;
+}
+
+static int camera_arg(const char *s, uint32_t *cam)
+{
+	if (cg_parse_u32(s, 0, 65535, cam)) {
+		fprintf(stderr, "camguardctl: bad camera id '%s' (0..65535)\n", s);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ "count", required_argument, NULL, 'c' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct cam_req req = { 0 };
+	uint32_t count = 0;
+	struct cg_nl nl;
+	const char *cmd;
+	int opt, ret;
+
+	while ((opt = getopt_long(argc, argv, "jc:h", opts, NULL)) != -1) {
+		switch (opt) {
+		case 'j':
+			json = true;
+			break;
+		case 'c':
+			if (cg_parse_u32(optarg, 1, UINT32_MAX, &count)) {
+				fprintf(stderr, "camguardctl: bad --count '%s'\n", optarg);
+				return 2;
+			}
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			usage(stderr);
+			return 2;
+		}
+	}
+	if (optind >= argc) {
+		usage(stderr);
+		return 2;
+	}
+	cmd = argv[optind++];
+	argc -= optind;
+	argv += optind;
+
+	if (!strcmp(cmd, "bind") || !strcmp(cmd, "unbind") ||
+	    !strcmp(cmd, "mute")) {
+		bool bind = !strcmp(cmd, "bind"), mute = !strcmp(cmd, "mute");
+
+		if (argc != (bind || mute ? 2 : 1) || camera_arg(argv[0], &req.cam)) {
+			usage(stderr);
+			return 2;
+		}
+		if (bind) {
+			req.bind = true;
+			if (parse_owner(argv[1], &req.uid, &req.gid)) {
+				fprintf(stderr, "camguardctl: unknown owner '%s' (USER[:GROUP], names or ids)\n",
+					argv[1]);
+				return 2;
+			}
+		}
+		if (mute) {
+			req.mute = true;
+			if (!strcmp(argv[1], "on")) {
+				req.muted = 1;
+			} else if (strcmp(argv[1], "off")) {
+				fprintf(stderr, "camguardctl: mute takes on or off\n");
+				return 2;
+			}
+		}
+	} else if (strcmp(cmd, "cameras") && strcmp(cmd, "streams") &&
+		   strcmp(cmd, "channels") && strcmp(cmd, "watch")) {
+		fprintf(stderr, "camguardctl: unknown command '%s'\n", cmd);
+		usage(stderr);
+		return 2;
+	} else if (argc) {
+		usage(stderr);
+		return 2;
+	}
+
+	if (cg_nl_open(&nl)) {
+		fprintf(stderr, "camguardctl: %s\n", nl.errmsg);
+		return 1;
+	}
+	if (!strcmp(cmd, "cameras"))
+		ret = list(&nl, CAMGUARD_CMD_CAM_GET, show_camera);
+	else if (!strcmp(cmd, "streams"))
+		ret = list(&nl, CAMGUARD_CMD_STREAM_GET, show_stream);
+	else if (!strcmp(cmd, "channels"))
+		ret = list(&nl, CAMGUARD_CMD_CHAN_GET, show_channel);
+	else if (!strcmp(cmd, "watch"))
+		ret = watch(&nl, count);
+	else
+		ret = cg_nl_request(&nl, req.mute ? CAMGUARD_CMD_CAM_MUTE :
+				    CAMGUARD_CMD_CAM_BIND, false, put_cam_req,
+				    &req, NULL, NULL);
+	if (ret)
+		fprintf(stderr, "camguardctl %s: %s\n", cmd, nl.errmsg);
+	cg_nl_close(&nl);
+	return ret ? 1 : 0;
+}
