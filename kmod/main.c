@@ -63,3 +63,5 @@ MODULE_DESCRIPTION("camguard: owner-tagged camera frames and a virtual camera");
 MODULE_AUTHOR("camguard developers");
 MODULE_LICENSE("GPL");
 MODULE_ALIAS_GENL_FAMILY(CAMGUARD_GENL_NAME);
+/* modprobe loads the arch SHA-256 drivers (SHA-NI, AVX2) before us. */
+MODULE_SOFTDEP("pre: crypto-sha256");

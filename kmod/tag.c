@@ -10,6 +10,8 @@
  * (counted), never the frame.
  */
 #include <crypto/hash.h>
+#include <linux/sched.h>
+#include <linux/sizes.h>
 #include <linux/string.h>
 #include <media/v4l2-common.h>
 #include <media/videobuf2-v4l2.h>
@@ -72,6 +74,30 @@ static void cg_fill_black(const struct cg_frame_fmt *fmt, unsigned int plane,
 }
 
 /*
+ * The arch SHA-256 drivers keep preemption off for a whole update: feed
+ * them a chunk at a time and let others run in between (the frame path is
+ * in process context, not atomic: see camguard_vb2_buffer_done()).
+ */
+#define CG_DIGEST_CHUNK	SZ_64K
+
+static int cg_digest_update(struct shash_desc *desc, const u8 *p, u32 len)
+{
+	u32 n;
+	int ret;
+
+	while (len) {
+		n = min_t(u32, len, CG_DIGEST_CHUNK);
+		ret = crypto_shash_update(desc, p, n);
+		if (ret)
+			return ret;
+		p += n;
+		len -= n;
+		cond_resched();
+	}
+	return 0;
+}
+
+/*
  * Digest every plane's payload; returns the bytes covered. A plane without
  * a kernel mapping cannot be digested: the tag then says NO_DIGEST.
  */
@@ -97,7 +123,7 @@ static u32 cg_digest(struct camguard_camera *cam, struct vb2_buffer *vb,
 		}
 		if (muted)
 			cg_fill_black(&cam->fmt, p, vaddr, len);
-		if (hash && crypto_shash_update(desc, vaddr, len))
+		if (hash && cg_digest_update(desc, vaddr, len))
 			hash = false;
 		total += len;
 	}

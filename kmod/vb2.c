@@ -11,6 +11,7 @@
  * Every helper runs under q->lock, which is also what vb2 uses to protect
  * q->owner, and takes cam->lock inside it.
  */
+#include <crypto/hash.h>
 #include <linux/export.h>
 #include <media/v4l2-dev.h>
 #include <media/v4l2-fh.h>
@@ -230,6 +231,26 @@ out:
 }
 EXPORT_SYMBOL_GPL(camguard_vb2_fop_poll);
 
+/*
+ * Pick up a faster SHA-256 driver loaded since the camera registered (an
+ * arch module loaded after camguard). No frame is being tagged while
+ * streaming starts, so the transform can be swapped. Caller holds cam->lock.
+ */
+static void cg_camera_refresh_sha(struct camguard_camera *cam)
+{
+	struct crypto_shash *sha = crypto_alloc_shash("sha256", 0, 0);
+
+	if (IS_ERR(sha))
+		return;
+	if (!strcmp(crypto_shash_driver_name(sha),
+		    crypto_shash_driver_name(cam->sha))) {
+		crypto_free_shash(sha);
+		return;
+	}
+	swap(sha, cam->sha);
+	crypto_free_shash(sha);
+}
+
 /* What black looks like: the format in either layout. */
 static void cg_frame_fmt_from(struct cg_frame_fmt *ff,
 			      const struct v4l2_format *fmt)
@@ -277,6 +298,7 @@ int camguard_vb2_streaming_start(struct vb2_queue *q,
 	}
 	stream->streamed = true;
 	cg_frame_fmt_from(&cam->fmt, fmt);
+	cg_camera_refresh_sha(cam);
 	if (info) {
 		info->stream_id = stream->id;
 		info->owner_euid = stream->owner.euid;
@@ -335,8 +357,11 @@ void camguard_vb2_buffer_done(struct vb2_buffer *vb,
 	stream = cam ? rcu_access_pointer(cam->stream) : NULL;
 	if (!stream)
 		goto done;
-	/* Digesting takes milliseconds: not in interrupt context. */
-	if (!in_task() || irqs_disabled()) {
+	/*
+	 * Digesting takes milliseconds and yields the CPU between chunks:
+	 * not in interrupt context, nor under a spinlock.
+	 */
+	if (!in_task() || !preemptible()) {
 		spin_lock_irqsave(&cam->defer_lock, flags);
 		list_add_tail(&vb->done_entry, &cam->deferred);
 		spin_unlock_irqrestore(&cam->defer_lock, flags);

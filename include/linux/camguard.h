@@ -30,11 +30,12 @@
  * frame with its owner, delivers frame events to the channels of that
  * owner and then calls vb2_buffer_done(). It needs the plane's kernel
  * mapping (vb2_plane_vaddr()). It may be called from any context: in
- * process context (a kthread, a threaded interrupt handler, a work item)
- * it does all that at once; in interrupt context, or with interrupts
- * disabled, it queues the buffer to a high-priority work item that does
- * it, in order, since digesting a frame takes milliseconds. It never
- * sleeps and never waits for userspace.
+ * preemptible process context (a kthread, a threaded interrupt handler, a
+ * work item) it does all that at once, yielding the CPU between 64 KiB
+ * chunks of the digest; in interrupt context, with interrupts disabled or
+ * under a spinlock it queues the buffer to a high-priority work item that
+ * does it, in order, since digesting a frame takes milliseconds. It never
+ * waits for userspace. Do not call it under rcu_read_lock().
  *
  * Locking: the ioctl and fop helpers run under the queue lock, as the vb2
  * helpers do. camguard_camera_unregister() may sleep and must not be
