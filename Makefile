@@ -70,6 +70,8 @@ modules-all:
 
 include user/user.mk
 include tests/unit/unit.mk
+include tests/fuzz/fuzz.mk
+include tests/bench/bench.mk
 
 check:
 	@tests/check.sh

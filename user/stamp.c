@@ -5,12 +5,10 @@
  * formats the virtual camera produces and onto decoded JPEG luma.
  */
 #include <errno.h>
-#include <limits.h>
-#include <stdlib.h>
 #include <string.h>
 #include <linux/videodev2.h>
-#include <turbojpeg.h>
 
+#include "jpeg.h"
 #include "stamp.h"
 
 #define CHROMA_NEUTRAL	128
@@ -253,79 +251,43 @@ int cg_stamp_decode_jpeg(const void *jpeg, size_t len,
 			 struct camguard_stamp *out,
 			 uint32_t *width, uint32_t *height)
 {
-	int w = 0, h = 0, subsamp, colorspace;
+	struct cg_jpeg_image img = { 0 };
 	struct cg_plane plane;
-	int flags = 0;
-	uint8_t *grey = NULL;
-	tjhandle tj;
 	int ret;
 
 	if (!jpeg || !out)
 		return -EINVAL;
-	if (!len || len > ULONG_MAX)
-		return -EIO;
-
-	tj = tjInitDecompress();
-	if (!tj)
-		return -ENOMEM;
-
-	if (tjDecompressHeader3(tj, jpeg, len, &w, &h, &subsamp,
-				&colorspace)) {
-		ret = -EIO;
-		goto out;
+	ret = cg_jpeg_decode(jpeg, len, CG_JPEG_GREY, CG_STAMP_MAX_DIM, &img);
+	if (img.width) {	/* the header parsed */
+		if (width)
+			*width = img.width;
+		if (height)
+			*height = img.height;
 	}
+	if (ret == -E2BIG)
+		return -EINVAL;
+	if (ret)
+		return ret;
 	/*
-	 * A tables-only stream, or one that ends before any frame header,
-	 * "succeeds" without setting w and h.
+	 * Too small to hold a stamp. (Known only after decoding, but such an
+	 * image is tiny; the large ones were refused before allocating.)
 	 */
-	if (w <= 0 || h <= 0) {
-		ret = -EIO;
-		goto out;
-	}
-	if (width)
-		*width = (uint32_t)w;
-	if (height)
-		*height = (uint32_t)h;
-	if (!cg_size_ok((uint32_t)w, (uint32_t)h)) {
-		ret = -EINVAL;
-		goto out;
+	if (!cg_size_ok(img.width, img.height)) {
+		cg_jpeg_image_free(&img);
+		return -EINVAL;
 	}
 
 	/*
-	 * Zeroed, so lines a failing decoder never wrote read as black cells
-	 * (0 bits, wrong magic) instead of uninitialised memory.
+	 * Rows a failing decoder never wrote are black cells (0 bits, wrong
+	 * magic): they cannot forge a stamp. The CRC decides whether what was
+	 * decoded is one.
 	 */
-	grey = calloc((size_t)w, (size_t)h);
-	if (!grey) {
-		ret = -ENOMEM;
-		goto out;
-	}
-
-#ifdef TJFLAG_LIMITSCANS
-	/* A hostile progressive JPEG can otherwise take minutes. */
-	flags |= TJFLAG_LIMITSCANS;
-#endif
-	/*
-	 * Warnings (corrupt entropy data, premature end) still leave a full
-	 * image; real MJPEG streams often have them. The CRC decides whether
-	 * what was decoded is a stamp. (TurboJPEG 2.x also reports a fatal
-	 * error that follows a warning as a warning; rows it never wrote
-	 * stay black and cannot forge a stamp.)
-	 */
-	if (tjDecompress2(tj, jpeg, len, grey, w, w, h, TJPF_GRAY, flags) &&
-	    tjGetErrorCode(tj) != TJERR_WARNING) {
-		ret = -EIO;
-		goto out;
-	}
-
-	plane.base = grey;
-	plane.stride = (size_t)w;
+	plane.base = img.pixels;
+	plane.stride = img.width;
 	plane.pixel_step = 1;
 	plane.channels = 1;
-	ret = cg_decode_plane(&plane, (uint32_t)w, (uint32_t)h, out);
-out:
-	free(grey);
-	tjDestroy(tj);
+	ret = cg_decode_plane(&plane, img.width, img.height, out);
+	cg_jpeg_image_free(&img);
 	return ret;
 }
 

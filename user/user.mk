@@ -5,6 +5,10 @@
 #
 #   make user         user/camguard-stamp and the objects the tests link
 #   make user-clean
+#
+# USER_LIB_OBJS: the stamp and JPEG library (libturbojpeg).
+# USER_PROTO_OBJS: records, their verification, the config and pairing
+# files of camguardd and its displays (libcrypto, and USER_LIB_OBJS).
 
 USER_TJ_CFLAGS := $(shell pkg-config --cflags libturbojpeg 2>/dev/null)
 USER_TJ_LIBS := $(or $(shell pkg-config --libs libturbojpeg 2>/dev/null), \
@@ -15,18 +19,26 @@ USER_NL_CFLAGS := $(shell pkg-config --cflags libnl-genl-3.0 2>/dev/null)
 USER_NL_LIBS := $(or $(shell pkg-config --libs libnl-genl-3.0 2>/dev/null), \
 		-lnl-genl-3 -lnl-3)
 
-# The stamp library; tests/unit/unit.mk links these too.
-USER_LIB_OBJS := user/stamp.o user/parse.o
+USER_CRYPTO_CFLAGS := $(shell pkg-config --cflags libcrypto 2>/dev/null)
+USER_CRYPTO_LIBS := $(or $(shell pkg-config --libs libcrypto 2>/dev/null), \
+		-lcrypto)
+
+# tests/unit/unit.mk and tests/fuzz/fuzz.mk use these lists too.
+USER_LIB_SRCS := user/stamp.c user/parse.c user/jpeg.c
+USER_PROTO_SRCS := user/hmac.c user/frametag.c user/record.c \
+		   user/verifier.c user/keyval.c user/config.c user/pairing.c
+USER_LIB_OBJS := $(USER_LIB_SRCS:.c=.o)
+USER_PROTO_OBJS := $(USER_PROTO_SRCS:.c=.o)
 USER_PROGS := user/camguard-stamp user/camguardctl
 USER_HDRS := $(wildcard user/*.h) include/uapi/linux/camguard_stamp.h \
 	     include/uapi/linux/camguard.h
 
 .PHONY: user user-clean
 
-user: $(USER_PROGS)
+user: $(USER_PROGS) $(USER_PROTO_OBJS)
 
 user/%.o: user/%.c $(USER_HDRS)
-	$(CC) $(CFLAGS) $(USER_TJ_CFLAGS) -c -o $@ $<
+	$(CC) $(CFLAGS) $(USER_TJ_CFLAGS) $(USER_CRYPTO_CFLAGS) -c -o $@ $<
 
 user/camguard-stamp: user/camguard-stamp.o $(USER_LIB_OBJS)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(USER_TJ_LIBS)

@@ -17,6 +17,12 @@ int main(void)
 	srunner_add_suite(sr, jpeg_suite());
 	srunner_add_suite(sr, parse_suite());
 	srunner_add_suite(sr, cli_suite());
+	srunner_add_suite(sr, jpegenc_suite());
+	srunner_add_suite(sr, record_suite());
+	srunner_add_suite(sr, verifier_suite());
+	srunner_add_suite(sr, keyval_suite());
+	srunner_add_suite(sr, config_suite());
+	srunner_add_suite(sr, pairing_suite());
 	srunner_run_all(sr, CK_ENV);
 	failed = srunner_ntests_failed(sr);
 	srunner_free(sr);

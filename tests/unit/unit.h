@@ -13,6 +13,12 @@ Suite *stamp_suite(void);
 Suite *jpeg_suite(void);
 Suite *parse_suite(void);
 Suite *cli_suite(void);
+Suite *jpegenc_suite(void);
+Suite *record_suite(void);
+Suite *verifier_suite(void);
+Suite *keyval_suite(void);
+Suite *config_suite(void);
+Suite *pairing_suite(void);
 
 /* The frame sizes every round trip runs at. */
 struct test_size {
