@@ -188,6 +188,8 @@ void cg_chan_revoke(struct cg_chan *chan, enum camguard_reason reason);
 void cg_chan_revoke_camera(struct camguard_camera *cam, enum camguard_reason reason);
 void cg_chan_revoke_all(enum camguard_reason reason);
 int cg_chan_send(struct cg_chan *chan, struct sk_buff *skb);
+int cg_chan_event_send(struct cg_chan *chan, struct sk_buff *skb, void *hdr,
+		       int put_err);
 int cg_chan_init(void);
 void cg_chan_exit(void);
 

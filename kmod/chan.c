@@ -217,25 +217,39 @@ int cg_chan_attach(struct cg_chan *chan, struct camguard_camera *cam,
 	return 0;
 }
 
+/*
+ * Finish an event built by cg_event_new() (@skb may be NULL: allocation
+ * failed; @put_err: filling it failed) and queue it to @chan. Returns 0,
+ * or a negative errno after counting the lost event on the channel.
+ */
+int cg_chan_event_send(struct cg_chan *chan, struct sk_buff *skb, void *hdr,
+		       int put_err)
+{
+	if (skb && put_err) {
+		kfree_skb(skb);
+		skb = NULL;
+	}
+	if (skb) {
+		genlmsg_end(skb, hdr);
+		if (!cg_chan_send(chan, skb))
+			return 0;
+	}
+	atomic64_inc(&chan->stats.dropped);
+	return -ENOBUFS;
+}
+
 static void cg_chan_event_revoked(struct cg_chan *chan,
 				  enum camguard_reason reason)
 {
 	struct sk_buff *skb;
 	void *hdr;
+	int err = 0;
 
 	skb = cg_event_new(CAMGUARD_CMD_CHAN_REVOKED, &hdr, GFP_KERNEL);
-	if (!skb)
-		goto drop;
-	if (nla_put_u32(skb, CAMGUARD_A_CHAN_ID, chan->id) ||
-	    nla_put_u32(skb, CAMGUARD_A_REASON, reason)) {
-		kfree_skb(skb);
-		goto drop;
-	}
-	genlmsg_end(skb, hdr);
-	if (!cg_chan_send(chan, skb))
-		return;
-drop:
-	atomic64_inc(&chan->stats.dropped);
+	if (skb)
+		err = nla_put_u32(skb, CAMGUARD_A_CHAN_ID, chan->id) ?:
+		      nla_put_u32(skb, CAMGUARD_A_REASON, reason);
+	cg_chan_event_send(chan, skb, hdr, err);
 }
 
 /*

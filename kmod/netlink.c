@@ -295,18 +295,28 @@ static int cg_nl_cam_dump(struct sk_buff *skb, struct netlink_callback *cb)
 	return ret && !skb->len ? ret : skb->len;
 }
 
+/* A dump message's header, marked if the tables changed mid-dump. */
+static void *cg_dump_put(struct sk_buff *skb, struct netlink_callback *cb,
+			 u8 cmd)
+{
+	void *hdr = genlmsg_put(skb, NETLINK_CB(cb->skb).portid,
+				cb->nlh->nlmsg_seq, &cg_genl_family,
+				NLM_F_MULTI, cmd);
+
+	if (hdr)
+		nl_dump_check_consistent(cb, genlmsg_nlhdr(hdr));
+	return hdr;
+}
+
 static int cg_fill_stream(struct sk_buff *skb, struct camguard_camera *cam,
 			  struct cg_stream *stream, struct user_namespace *ns,
 			  struct netlink_callback *cb)
 {
 	void *hdr;
 
-	hdr = genlmsg_put(skb, NETLINK_CB(cb->skb).portid, cb->nlh->nlmsg_seq,
-			  &cg_genl_family, NLM_F_MULTI,
-			  CAMGUARD_CMD_STREAM_GET);
+	hdr = cg_dump_put(skb, cb, CAMGUARD_CMD_STREAM_GET);
 	if (!hdr)
 		return -EMSGSIZE;
-	nl_dump_check_consistent(cb, genlmsg_nlhdr(hdr));
 	if (nla_put_u32(skb, CAMGUARD_A_CAM_ID, cam->id) ||
 	    cg_put_stream(skb, cam, stream, ns) ||
 	    cg_put_stats(skb, &stream->stats, NULL)) {
@@ -518,11 +528,9 @@ static int cg_fill_chan(struct sk_buff *skb, struct cg_chan *chan,
 {
 	void *hdr;
 
-	hdr = genlmsg_put(skb, NETLINK_CB(cb->skb).portid, cb->nlh->nlmsg_seq,
-			  &cg_genl_family, NLM_F_MULTI, CAMGUARD_CMD_CHAN_GET);
+	hdr = cg_dump_put(skb, cb, CAMGUARD_CMD_CHAN_GET);
 	if (!hdr)
 		return -EMSGSIZE;
-	nl_dump_check_consistent(cb, genlmsg_nlhdr(hdr));
 	if (nla_put_u32(skb, CAMGUARD_A_CHAN_ID, chan->id) ||
 	    nla_put_string(skb, CAMGUARD_A_CHAN_NAME, chan->name) ||
 	    nla_put_u32(skb, CAMGUARD_A_CHAN_FLAGS, chan->flags) ||
@@ -636,27 +644,21 @@ static void cg_event_stream_one(struct cg_chan *chan,
 {
 	struct sk_buff *skb;
 	void *hdr;
+	int err = 0;
 
 	if (!(chan->flags & CAMGUARD_CHAN_F_STREAM_EVENTS) ||
 	    !cg_owner_equal(&chan->owner, &stream->owner))
 		return;
 	skb = cg_event_new(cmd, &hdr, GFP_ATOMIC);
-	if (!skb)
-		goto drop;
-	if (nla_put_u32(skb, CAMGUARD_A_CHAN_ID, chan->id) ||
-	    nla_put_u32(skb, CAMGUARD_A_CAM_ID, cam->id) ||
-	    nla_put_u64_64bit(skb, CAMGUARD_A_STREAM_ID, stream->id,
-			      CAMGUARD_A_PAD) ||
-	    (cmd == CAMGUARD_CMD_STREAM_STOP &&
-	     cg_put_stats(skb, &stream->stats, NULL))) {
-		kfree_skb(skb);
-		goto drop;
-	}
-	genlmsg_end(skb, hdr);
-	if (!cg_chan_send(chan, skb))
-		return;
-drop:
-	atomic64_inc(&chan->stats.dropped);
+	if (skb &&
+	    (nla_put_u32(skb, CAMGUARD_A_CHAN_ID, chan->id) ||
+	     nla_put_u32(skb, CAMGUARD_A_CAM_ID, cam->id) ||
+	     nla_put_u64_64bit(skb, CAMGUARD_A_STREAM_ID, stream->id,
+			       CAMGUARD_A_PAD) ||
+	     (cmd == CAMGUARD_CMD_STREAM_STOP &&
+	      cg_put_stats(skb, &stream->stats, NULL))))
+		err = -EMSGSIZE;
+	cg_chan_event_send(chan, skb, hdr, err);
 }
 
 /*

@@ -141,40 +141,33 @@ static void cg_deliver(struct cg_chan *chan, struct camguard_camera *cam,
 {
 	SHASH_DESC_ON_STACK(desc, chan->hmac);
 	u8 mac[CAMGUARD_MAC_LEN];
-	struct sk_buff *skb;
-	void *hdr;
-	int ret;
+	struct sk_buff *skb = NULL;
+	void *hdr = NULL;
+	int err;
 
 	tag->channel_id = cpu_to_le32(chan->id);
 	desc->tfm = chan->hmac;
-	ret = crypto_shash_digest(desc, (const u8 *)tag, sizeof(*tag), mac);
+	err = crypto_shash_digest(desc, (const u8 *)tag, sizeof(*tag), mac);
 	shash_desc_zero(desc);
-	if (ret)
-		goto drop;
-
-	skb = cg_event_new(CAMGUARD_CMD_FRAME, &hdr, GFP_NOWAIT);
-	if (!skb)
-		goto drop;
-	if (nla_put_u32(skb, CAMGUARD_A_CHAN_ID, chan->id) ||
-	    nla_put_u32(skb, CAMGUARD_A_CAM_ID, cam->id) ||
-	    nla_put(skb, CAMGUARD_A_FRAME_TAG, sizeof(*tag), tag) ||
-	    nla_put(skb, CAMGUARD_A_FRAME_MAC, sizeof(mac), mac) ||
-	    nla_put_u64_64bit(skb, CAMGUARD_A_EVENT_NS, ktime_get_ns(),
-			      CAMGUARD_A_PAD)) {
-		kfree_skb(skb);
-		goto drop;
+	if (!err)
+		skb = cg_event_new(CAMGUARD_CMD_FRAME, &hdr, GFP_NOWAIT);
+	if (skb &&
+	    (nla_put_u32(skb, CAMGUARD_A_CHAN_ID, chan->id) ||
+	     nla_put_u32(skb, CAMGUARD_A_CAM_ID, cam->id) ||
+	     nla_put(skb, CAMGUARD_A_FRAME_TAG, sizeof(*tag), tag) ||
+	     nla_put(skb, CAMGUARD_A_FRAME_MAC, sizeof(mac), mac) ||
+	     nla_put_u64_64bit(skb, CAMGUARD_A_EVENT_NS, ktime_get_ns(),
+			       CAMGUARD_A_PAD)))
+		err = -EMSGSIZE;
+	/* Counts the loss on the channel itself. */
+	if (cg_chan_event_send(chan, skb, hdr, err)) {
+		atomic64_inc(&stream->stats.dropped);
+		atomic64_inc(&cam->stats.dropped);
+		return;
 	}
-	genlmsg_end(skb, hdr);
-	if (cg_chan_send(chan, skb))
-		goto drop;
 	atomic64_inc(&chan->stats.delivered);
 	atomic64_inc(&stream->stats.delivered);
 	atomic64_inc(&cam->stats.delivered);
-	return;
-drop:
-	atomic64_inc(&chan->stats.dropped);
-	atomic64_inc(&stream->stats.dropped);
-	atomic64_inc(&cam->stats.dropped);
 }
 
 void cg_frame_done(struct camguard_camera *cam, struct cg_stream *stream,
