@@ -268,12 +268,24 @@ static int cg_nl_cam_get(struct sk_buff *skb, struct genl_info *info)
 	return genlmsg_reply(msg, info);
 }
 
-static int cg_nl_dump_start(struct netlink_callback *cb)
+/*
+ * The sender check of a dump, in its first dumpit call: that still runs in
+ * the sender's context (netlink_dump_start()), and unlike .start on 6.1 it
+ * has cb->extack for the refusal's message. cb->args[1] marks it done.
+ */
+static int cg_dump_check_sender(struct netlink_callback *cb)
 {
-	return cg_check_sender(cb->skb, cb->extack);
+	int ret;
+
+	if (cb->args[1])
+		return 0;
+	ret = cg_check_sender(cb->skb, cb->extack);
+	if (!ret)
+		cb->args[1] = 1;
+	return ret;
 }
 
-/* cb->args[0]: the next camera (or channel) id to emit. */
+/* cb->args[0]: the next camera (or channel) id to emit; [1]: checked. */
 static int cg_nl_cam_dump(struct sk_buff *skb, struct netlink_callback *cb)
 {
 	struct camguard_camera *cam;
@@ -281,6 +293,9 @@ static int cg_nl_cam_dump(struct sk_buff *skb, struct netlink_callback *cb)
 	unsigned long id;
 	int ret = 0;
 
+	ret = cg_dump_check_sender(cb);
+	if (ret)
+		return ret;
 	cg_viewer_of(cb, &v);
 	mutex_lock(&cg_lock);
 	cb->seq = atomic_read(&cg_gen);
@@ -335,6 +350,9 @@ static int cg_nl_stream_dump(struct sk_buff *skb, struct netlink_callback *cb)
 	unsigned long id;
 	int ret = 0;
 
+	ret = cg_dump_check_sender(cb);
+	if (ret)
+		return ret;
 	cg_viewer_of(cb, &v);
 	mutex_lock(&cg_lock);
 	cb->seq = atomic_read(&cg_gen);
@@ -552,6 +570,9 @@ static int cg_nl_chan_dump(struct sk_buff *skb, struct netlink_callback *cb)
 	unsigned long id;
 	int ret = 0;
 
+	ret = cg_dump_check_sender(cb);
+	if (ret)
+		return ret;
 	cg_viewer_of(cb, &v);
 	mutex_lock(&cg_lock);
 	cb->seq = atomic_read(&cg_gen);
@@ -686,11 +707,9 @@ static const struct genl_ops cg_ops[] = {
 	{
 		.cmd = CAMGUARD_CMD_CAM_GET,
 		.doit = cg_nl_cam_get,
-		.start = cg_nl_dump_start,
 		.dumpit = cg_nl_cam_dump,
 	}, {
 		.cmd = CAMGUARD_CMD_STREAM_GET,
-		.start = cg_nl_dump_start,
 		.dumpit = cg_nl_stream_dump,
 	}, {
 		.cmd = CAMGUARD_CMD_CHAN_NEW,
@@ -700,7 +719,6 @@ static const struct genl_ops cg_ops[] = {
 		.doit = cg_nl_chan_del,
 	}, {
 		.cmd = CAMGUARD_CMD_CHAN_GET,
-		.start = cg_nl_dump_start,
 		.dumpit = cg_nl_chan_dump,
 	}, {
 		.cmd = CAMGUARD_CMD_CHAN_ATTACH,

@@ -197,6 +197,9 @@ enum camguard_cmd {
 	 * known: CAM_ID, STREAM_ID, CHAN_ID, OWNER_UID, OWNER_GID (the actor
 	 * refused or the owner of the withheld frames, initial user ns),
 	 * SUPPRESSED (events not sent since the previous one, rate limit).
+	 * FRAME_WITHHELD events have no CHAN_ID: their COUNT sums the frame x
+	 * channel pairs withheld on the camera since its previous such event
+	 * (at most ten a second per camera, and one when the stream ends).
 	 */
 	CAMGUARD_CMD_AUDIT,
 
