@@ -34,7 +34,7 @@ KMOD_SRCS := Kbuild $(wildcard kmod/*.c kmod/*.h include/linux/*.h include/uapi/
 .PHONY: all module modules-all user unit check unit-check vm-check checkpatch \
 	sparse clean demo
 
-all: module user unit
+all: module user unit selftests
 
 module: $(MODDIR)/camguard.ko
 
@@ -72,6 +72,7 @@ include user/user.mk
 include tests/unit/unit.mk
 include tests/fuzz/fuzz.mk
 include tests/bench/bench.mk
+include tests/selftests/selftests.mk
 
 check:
 	@tests/check.sh
@@ -85,4 +86,4 @@ demo: user
 
 clean:
 	rm -rf build
-	$(MAKE) -s user-clean unit-clean
+	$(MAKE) -s user-clean unit-clean selftests-clean

@@ -3,21 +3,27 @@
 #
 # make check: everything camguard promises, from a clean checkout.
 #
-#   host ── unit tests (Check) ── checkpatch --strict ── sparse (6.1, 6.12)
+#   host ── unit tests (Check) ── fuzzers (30 s each) ── checkpatch --strict
+#     │      ── sparse (6.1, 6.12)
 #     │
-#     └─ for each kernel (6.1, 6.12, debug = 6.1 with KASAN/kmemleak/lockdep/
-#        UBSAN/fault injection, built once and cached):
-#          module built for it, then one qemu guest that runs
-#          tests/guest/{compliance,stream,stamp,consumers,lifecycle}.sh in
-#          turn (tests/guest/all.sh); a kernel warning, oops, KASAN, UBSAN,
+#     └─ two lanes side by side (most guest time is waiting on frame clocks,
+#        so two lanes use the 2 cores better than one):
+#          lane 1: 6.1, then 6.12
+#          lane 2: the debug kernel (6.1 with KASAN/kmemleak/lockdep/UBSAN/
+#                  fault injection), built once and cached, then its guest
+#        for each kernel: the module built for it, then one qemu guest that runs
+#          tests/guest/{compliance,stream,stamp,consumers,lifecycle,selftests}.sh
+#          in turn (tests/guest/all.sh); a kernel warning, oops, KASAN, UBSAN,
 #          lockdep or kmemleak report fails that kernel's run whatever the
 #          scripts printed
 #
-# Prints a summary (with the v4l2-compliance totals per node per kernel) and
-# ends with "N passed, N failed". Logs: build/check/.
+# Prints a summary (with the v4l2-compliance totals per node per kernel and
+# the kernel selftest counts per kernel) and ends with "N passed, N failed".
+# Logs: build/check/.
 #
 #   CAMGUARD_KERNELS="6.1 6.12"   restrict the kernels (default: all three)
 #   CAMGUARD_SCRIPTS="stream"     restrict the guest scripts
+#   CAMGUARD_LANES=1              one kernel after the other
 set -uo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -27,22 +33,16 @@ rm -rf "$logdir"
 mkdir -p "$logdir"
 
 kernels=${CAMGUARD_KERNELS:-6.1 6.12 debug}
-scripts=${CAMGUARD_SCRIPTS:-compliance stream stamp consumers lifecycle}
-npass=0
-nfail=0
-summary=()
+scripts=${CAMGUARD_SCRIPTS:-compliance stream stamp consumers lifecycle selftests}
 start=$SECONDS
 
 say() { printf '== %s\n' "$*"; }
 
-# record NAME STATUS DETAIL: one line of the final summary.
+# record NAME STATUS DETAIL: one line of the final summary, kept in the
+# current lane's file (lanes run in subshells).
+records=$logdir/host.records
 record() {
-	if [ "$2" = ok ]; then
-		npass=$((npass + 1))
-	else
-		nfail=$((nfail + 1))
-	fi
-	summary+=("$(printf '%-4s %-34s %s' "$2" "$1" "$3")")
+	printf '%-4s %-34s %s\n' "$2" "$1" "$3" >>"$records"
 }
 
 # host STEP CMD...: a host-side step, its output in build/check/STEP.log.
@@ -62,28 +62,32 @@ host() {
 
 host build make -s all
 host unit make -s unit-check
+host fuzz make -s fuzz-check
 host checkpatch make -s checkpatch
 for k in 6.1 6.12; do
 	kdir=$(tests/vm/kernels --kdir "$k" 2>/dev/null) &&
 		host "sparse-$k" make -s sparse KDIR="$kdir"
 done
 
-for k in $kernels; do
+# run_kernel K: the module for kernel K and its guest.
+run_kernel() {
+	local k=$1 kdir log t0 rc end s
 	if [ "$k" = debug ]; then
-		host debug-kernel tests/vm/build-debug-kernel || continue
+		host debug-kernel tests/vm/build-debug-kernel || return
 	fi
 	kdir=$(tests/vm/kernels --kdir "$k") || {
 		record "module-$k" FAIL "no build tree for kernel $k"
-		continue
+		return
 	}
-	host "module-$k" make -s module KDIR="$kdir" || continue
+	host "module-$k" make -s module KDIR="$kdir" || return
 
 	# One guest per kernel runs every script (tests/guest/all.sh).
 	log=$logdir/$k.log
 	t0=$SECONDS
 	say "$k: tests/guest/all.sh $scripts"
 	# shellcheck disable=SC2086 # word splitting of the script list
-	tests/vm/run --kernel "$k" --timeout "$([ "$k" = debug ] && echo 3000 || echo 1500)" \
+	# (selftests.sh adds ~1 min on 6.1/6.12, ~10 min on debug with its failslab pass)
+	tests/vm/run --kernel "$k" --timeout "$([ "$k" = debug ] && echo 3900 || echo 1800)" \
 		--log "$logdir/$k.console" -- \
 		tests/guest/all.sh $scripts >"$log" 2>&1
 	rc=$?
@@ -105,15 +109,57 @@ for k in $kernels; do
 		record "$k guest" FAIL "tests/vm/run exit $rc, see build/check/$k.log"
 	fi
 	grep -E '^# summary: compliance' "$log" |
-		sed 's/^# summary: /     /' >>"$logdir/compliance-summary"
+		sed 's/^# summary: /     /' >"$logdir/$k.compliance-summary"
+	grep -E '^# summary: selftests' "$log" |
+		sed 's/^# summary: /     /' >"$logdir/$k.selftests-summary"
+}
+
+# lane K...: run_kernel for each K in turn, its output and records kept.
+lane() {
+	local k
+	for k in "$@"; do
+		records=$logdir/$k.records
+		: >"$records"
+		run_kernel "$k"
+	done
+}
+
+lane1=() lane2=()
+for k in $kernels; do
+	if [ "$k" = debug ] && [ "${CAMGUARD_LANES:-2}" != 1 ]; then
+		lane2+=("$k")
+	else
+		lane1+=("$k")
+	fi
 done
+if [ ${#lane2[@]} -gt 0 ]; then
+	say "lanes: ${lane1[*]:-(none)} | ${lane2[*]} (their output follows when both end)"
+	lane "${lane2[@]}" >"$logdir/lane2.out" 2>&1 &
+	lane2_pid=$!
+	lane "${lane1[@]}"
+	wait "$lane2_pid"
+	cat "$logdir/lane2.out"
+else
+	lane "${lane1[@]}"
+fi
 
 echo
 say "summary ($((SECONDS - start))s)"
-printf '%s\n' "${summary[@]}"
-if [ -s "$logdir/compliance-summary" ]; then
-	echo "v4l2-compliance per node per kernel:"
-	cat "$logdir/compliance-summary"
-fi
+for k in host $kernels; do
+	[ ! -f "$logdir/$k.records" ] || cat "$logdir/$k.records"
+done >"$logdir/summary"
+cat "$logdir/summary"
+npass=$(grep -c '^ok ' "$logdir/summary")
+nfail=$(grep -vc '^ok ' "$logdir/summary")
+# per_kernel WHAT TITLE: the WHAT summaries of every kernel, in order.
+per_kernel() {
+	local k out=""
+	for k in $kernels; do
+		[ ! -s "$logdir/$k.$1-summary" ] || out+=$(cat "$logdir/$k.$1-summary")$'\n'
+	done
+	[ -z "$out" ] || printf '%s\n%s' "$2" "$out"
+}
+per_kernel compliance "v4l2-compliance per node per kernel:"
+per_kernel selftests "kernel selftests (tests/selftests/camguard) per kernel:"
 echo "$npass passed, $nfail failed"
 [ "$nfail" -eq 0 ]
