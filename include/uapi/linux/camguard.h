@@ -6,8 +6,9 @@
  * initial network namespace only. Attribute validation is strict: unknown
  * attributes and wrong types are refused with -EINVAL, lengths and values
  * out of range with -ERANGE, each with an extended ack naming the
- * attribute. Every refusal carries
- * an extack message and (except for malformed requests) an audit event.
+ * attribute. Every refusal carries an extack message; a refusal by one
+ * of the rules below (sender not the opener, not an admin, another
+ * owner's camera, a bound camera, a limit) also an audit event.
  *
  * Credentials
  * -----------
@@ -154,7 +155,10 @@ enum camguard_cmd {
 	 */
 	CAMGUARD_CMD_CHAN_ATTACH,
 
-	/* CHAN_DETACH: CHAN_ID. The channel is revoked (and dies). */
+	/*
+	 * CHAN_DETACH: CHAN_ID. The channel is revoked (and dies). Errors:
+	 * -ENOENT (no such channel on this socket), -ENOTCONN (not attached).
+	 */
 	CAMGUARD_CMD_CHAN_DETACH,
 
 	/*
