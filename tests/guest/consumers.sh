@@ -60,7 +60,8 @@ if command -v ffmpeg >/dev/null; then
 	t0=$EPOCHREALTIME
 	timeout -k 5 "$CG_TIMEOUT" ffmpeg -nostdin -hide_banner -loglevel error \
 		-f v4l2 -input_format yuyv422 -video_size "$SIZE" -i "$(cg_node "$cam")" \
-		-frames:v "$FRAMES" -fps_mode passthrough -q:v 5 -f image2 \
+		-frames:v "$FRAMES" -fps_mode passthrough -enc_time_base -1 \
+		-q:v 5 -f image2 \
 		"$dir/frame%02d.jpg" >"$dir/log" 2>&1 || rc=$?
 	((rc == 0)) || cg_why+=("ffmpeg exited $rc: $(head -c 400 "$dir/log")")
 	jpeg_check ffmpeg "$cam" "$FRAMES" "$dir"/*.jpg
