@@ -54,7 +54,9 @@ void cg_changed(void)
 
 /*
  * The camera of @q, or NULL. The result stays valid while the caller holds
- * q->lock (unregistration takes it) or rcu_read_lock().
+ * q->lock without a break (unregistration takes it) or rcu_read_lock().
+ * vb2 drops q->lock while a blocking DQBUF or read() waits: look the camera
+ * up again after such a call.
  */
 struct camguard_camera *cg_camera_of_queue(struct vb2_queue *q)
 {

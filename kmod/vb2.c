@@ -192,6 +192,11 @@ ssize_t camguard_vb2_fop_read(struct file *file, char __user *buf,
 			goto out;
 	}
 	ret = vb2_read(q, buf, count, ppos, file->f_flags & O_NONBLOCK);
+	/*
+	 * A blocking read drops q->lock while it waits for a frame, and the
+	 * camera may have been unregistered (and freed) meanwhile.
+	 */
+	cam = cg_camera_of_queue(q);
 	if (cam)
 		cg_fileio_end(cam, q, file);
 	else if (q->fileio)
@@ -223,7 +228,8 @@ __poll_t camguard_vb2_fop_poll(struct file *file, poll_table *wait)
 		begun = true;
 	}
 	res = vb2_poll(q, file, wait);
-	if (begun)
+	cam = begun ? cg_camera_of_queue(q) : NULL;
+	if (cam)
 		cg_fileio_end(cam, q, file);
 out:
 	mutex_unlock(q->lock);
