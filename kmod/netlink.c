@@ -286,12 +286,22 @@ static int cg_dump_check_sender(struct netlink_callback *cb)
 }
 
 /* cb->args[0]: the next camera (or channel) id to emit; [1]: checked. */
-static int cg_nl_cam_dump(struct sk_buff *skb, struct netlink_callback *cb)
+/* Fills the dump message of one table entry the viewer may see, if any. */
+typedef int (*cg_dump_fill_fn)(struct sk_buff *skb, void *entry,
+			       const struct cg_viewer *v,
+			       struct netlink_callback *cb);
+
+/*
+ * A dump of table @xa under cg_lock, from the entry after the last one
+ * sent (cb->args[0]).
+ */
+static int cg_dump_table(struct sk_buff *skb, struct netlink_callback *cb,
+			 struct xarray *xa, cg_dump_fill_fn fill)
 {
-	struct camguard_camera *cam;
 	struct cg_viewer v;
 	unsigned long id;
-	int ret = 0;
+	void *entry;
+	int ret;
 
 	ret = cg_dump_check_sender(cb);
 	if (ret)
@@ -299,15 +309,27 @@ static int cg_nl_cam_dump(struct sk_buff *skb, struct netlink_callback *cb)
 	cg_viewer_of(cb, &v);
 	mutex_lock(&cg_lock);
 	cb->seq = atomic_read(&cg_gen);
-	xa_for_each_start(&cg_cameras, id, cam, cb->args[0]) {
-		ret = cg_fill_camera(skb, cam, &v, NETLINK_CB(cb->skb).portid,
-				     cb->nlh->nlmsg_seq, NLM_F_MULTI, cb);
+	xa_for_each_start(xa, id, entry, cb->args[0]) {
+		ret = fill(skb, entry, &v, cb);
 		if (ret)
 			break;
 		cb->args[0] = id + 1;
 	}
 	mutex_unlock(&cg_lock);
 	return ret && !skb->len ? ret : skb->len;
+}
+
+static int cg_dump_camera(struct sk_buff *skb, void *entry,
+			  const struct cg_viewer *v,
+			  struct netlink_callback *cb)
+{
+	return cg_fill_camera(skb, entry, v, NETLINK_CB(cb->skb).portid,
+			      cb->nlh->nlmsg_seq, NLM_F_MULTI, cb);
+}
+
+static int cg_nl_cam_dump(struct sk_buff *skb, struct netlink_callback *cb)
+{
+	return cg_dump_table(skb, cb, &cg_cameras, cg_dump_camera);
 }
 
 /* A dump message's header, marked if the tables changed mid-dump. */
@@ -342,34 +364,26 @@ static int cg_fill_stream(struct sk_buff *skb, struct camguard_camera *cam,
 	return 0;
 }
 
-static int cg_nl_stream_dump(struct sk_buff *skb, struct netlink_callback *cb)
+static int cg_dump_stream(struct sk_buff *skb, void *entry,
+			  const struct cg_viewer *v,
+			  struct netlink_callback *cb)
 {
-	struct camguard_camera *cam;
+	struct camguard_camera *cam = entry;
 	struct cg_stream *stream;
-	struct cg_viewer v;
-	unsigned long id;
 	int ret = 0;
 
-	ret = cg_dump_check_sender(cb);
-	if (ret)
-		return ret;
-	cg_viewer_of(cb, &v);
-	mutex_lock(&cg_lock);
-	cb->seq = atomic_read(&cg_gen);
-	xa_for_each_start(&cg_cameras, id, cam, cb->args[0]) {
-		mutex_lock(&cam->lock);
-		stream = rcu_dereference_protected(cam->stream,
-						   lockdep_is_held(&cam->lock));
-		if (stream && cg_viewer_sees(&v, &stream->owner))
-			ret = cg_fill_stream(skb, cam, stream,
-					     v.cred->user_ns, cb);
-		mutex_unlock(&cam->lock);
-		if (ret)
-			break;
-		cb->args[0] = id + 1;
-	}
-	mutex_unlock(&cg_lock);
-	return ret && !skb->len ? ret : skb->len;
+	mutex_lock(&cam->lock);
+	stream = rcu_dereference_protected(cam->stream,
+					   lockdep_is_held(&cam->lock));
+	if (stream && cg_viewer_sees(v, &stream->owner))
+		ret = cg_fill_stream(skb, cam, stream, v->cred->user_ns, cb);
+	mutex_unlock(&cam->lock);
+	return ret;
+}
+
+static int cg_nl_stream_dump(struct sk_buff *skb, struct netlink_callback *cb)
+{
+	return cg_dump_table(skb, cb, &cg_cameras, cg_dump_stream);
 }
 
 /* ---- channels ---- */
@@ -563,29 +577,19 @@ static int cg_fill_chan(struct sk_buff *skb, struct cg_chan *chan,
 	return 0;
 }
 
+static int cg_dump_chan(struct sk_buff *skb, void *entry,
+			const struct cg_viewer *v, struct netlink_callback *cb)
+{
+	struct cg_chan *chan = entry;
+
+	if (!cg_viewer_sees(v, &chan->owner))
+		return 0;
+	return cg_fill_chan(skb, chan, v->cred->user_ns, cb);
+}
+
 static int cg_nl_chan_dump(struct sk_buff *skb, struct netlink_callback *cb)
 {
-	struct cg_chan *chan;
-	struct cg_viewer v;
-	unsigned long id;
-	int ret = 0;
-
-	ret = cg_dump_check_sender(cb);
-	if (ret)
-		return ret;
-	cg_viewer_of(cb, &v);
-	mutex_lock(&cg_lock);
-	cb->seq = atomic_read(&cg_gen);
-	xa_for_each_start(&cg_chans, id, chan, cb->args[0]) {
-		if (cg_viewer_sees(&v, &chan->owner)) {
-			ret = cg_fill_chan(skb, chan, v.cred->user_ns, cb);
-			if (ret)
-				break;
-		}
-		cb->args[0] = id + 1;
-	}
-	mutex_unlock(&cg_lock);
-	return ret && !skb->len ? ret : skb->len;
+	return cg_dump_table(skb, cb, &cg_chans, cg_dump_chan);
 }
 
 /* ---- administration ---- */
