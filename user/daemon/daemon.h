@@ -1,0 +1,277 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * camguardd: one supervisor process (root) and one worker process per
+ * owner credential (docs/camguardd.md).
+ *
+ *   main.c        options, the config, then the supervisor
+ *   supervisor.c  signals, workers (fork, restart with backoff), reload
+ *   listen.c      listen sockets, pending connections, hello routing
+ *   worker.c      a worker: privilege drop, its event loop, stats
+ *   capture.c     one camera through libv4l2: format, buffers, digest
+ *   channel.c     the worker's netlink socket: channels, frame events
+ *   frame.c       one dequeued frame: check, encode once, seal per display
+ *   display.c     display connections: TLS, authentication, output queue
+ *
+ * Ownership: the supervisor owns the config, the TLS context and the
+ * listen sockets; a worker gets copies of them at fork() and owns
+ * everything it creates after (cameras, channels, connections). A frame
+ * or a key never crosses from one worker to another, nor to the
+ * supervisor.
+ */
+#ifndef CG_DAEMON_H
+#define CG_DAEMON_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include <time.h>
+
+#include <openssl/ssl.h>
+#include <linux/camguard.h>
+
+#include "cgnl.h"
+#include "config.h"
+#include "frametag.h"
+#include "hmac.h"
+#include "transport.h"
+
+#define CG_DAEMON_NAME		"camguardd"
+#define CG_STATS_INTERVAL_MS	10000
+#define CG_EVENT_WAIT_MS	200	/* how long a frame waits for its event */
+#define CG_EVENT_RING		16	/* frame events kept per channel */
+#define CG_CAPTURE_BUFS		4
+#define CG_MOD_LEN		48	/* "display NAME" and the like */
+
+/* CLOCK_MONOTONIC in milliseconds: every deadline in camguardd. */
+static inline uint64_t cg_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/* poll() timeout until @deadline (ms, monotonic), folded into *@timeout. */
+static inline void cg_timeout_until(int *timeout, uint64_t deadline,
+				    uint64_t now)
+{
+	uint64_t left = deadline > now ? deadline - now : 0;
+
+	if (left > 60000)
+		left = 60000;
+	if (*timeout < 0 || (int)left < *timeout)
+		*timeout = (int)left;
+}
+
+/*
+ * Supervisor to worker, over the worker's SOCK_SEQPACKET socket: one
+ * message per display connection, this body and the socket by SCM_RIGHTS.
+ */
+struct cg_handoff {
+	uint32_t display;	/* index into the config's displays[] */
+};
+
+/* ---- supervisor (supervisor.c, listen.c) ---------------------------------- */
+
+struct cg_sup_stats {
+	uint64_t accepted;
+	uint64_t full;			/* max_connections pending reached */
+	uint64_t bad_hello;
+	uint64_t hello_timeout;
+	uint64_t unknown_display;
+	uint64_t no_worker;
+	uint64_t handed_off;
+	uint64_t worker_exits;
+};
+
+struct cg_pending {
+	int fd;
+	uint64_t deadline_ms;
+	char peer[64];
+	char line[CG_HELLO_MAX];	/* the hello line so far */
+	size_t have;
+};
+
+struct cg_listener {
+	int fds[CG_CONFIG_MAX_LISTEN * 4];
+	unsigned int n_fds;
+	struct cg_pending *pending;	/* limits.max_connections slots */
+	unsigned int n_pending, cap;
+	struct cg_sup_stats st;
+};
+
+/* Opens every [listen] address: 0, or -errno with a log line. */
+int cg_listen_open(struct cg_listener *l, const struct cg_config *cfg);
+/* Closes the listen sockets and every pending connection. */
+void cg_listen_close(struct cg_listener *l);
+/* Pending connections with no worker left to take them are closed. */
+void cg_listen_drop_pending(struct cg_listener *l);
+
+/*
+ * Routes a connection whose hello named display @display to its owner's
+ * worker (supervisor.c): 0 (handed over or closed and counted).
+ */
+int cg_sup_route(struct cg_listener *l, const struct cg_config *cfg, int fd,
+		 unsigned int display, const char *peer);
+
+/* One pass over listen sockets and pending hellos after poll(). */
+void cg_listen_accept(struct cg_listener *l, const struct cg_config *cfg,
+		      int listen_fd);
+void cg_listen_hello(struct cg_listener *l, const struct cg_config *cfg,
+		     unsigned int slot);
+void cg_listen_timeouts(struct cg_listener *l, uint64_t now);
+/* The earliest hello deadline, into *@timeout (poll() milliseconds). */
+void cg_listen_next_timeout(const struct cg_listener *l, int *timeout,
+			    uint64_t now);
+
+int cg_supervisor_run(const char *config_path, struct cg_config *cfg,
+		      SSL_CTX *tls);
+
+/* ---- worker (worker.c, capture.c, channel.c, frame.c, display.c) --------- */
+
+struct cg_camera_stats {
+	uint64_t frames;		/* dequeued */
+	uint64_t encoded;		/* JPEG made (someone was watching) */
+	uint64_t digest_mismatch;
+	uint64_t missing_event;
+	uint64_t unverified;		/* tag without digest */
+	uint64_t too_big;		/* record above max_record_size */
+	uint64_t errors;		/* encode or seal failures */
+};
+
+struct cg_capture_buf {
+	void *start;
+	size_t length;
+};
+
+struct cg_camera {
+	const struct cg_config_camera *cfg;
+	char mod[CG_MOD_LEN];		/* "camera NAME" */
+	char devnode[64];		/* /dev/videoN */
+	uint32_t id;			/* camguard camera id */
+	bool resolved;
+	int fd;				/* libv4l2 node, -1 when closed */
+	uint32_t fourcc, width, height, bytesperline, sizeimage;
+	struct cg_capture_buf bufs[CG_CAPTURE_BUFS];
+	unsigned int n_bufs;
+	bool streaming;
+	struct v4lconvert_data *conv;	/* formats the encoder cannot take */
+	uint8_t *conv_buf;
+	size_t conv_len;
+	int quality;
+	unsigned int n_displays;	/* usable displays on this camera */
+	uint64_t last_problem_ms;	/* rate limit of per-frame logs */
+	struct cg_camera_stats st;
+};
+
+/* A frame between DQBUF and QBUF. */
+struct cg_frame {
+	unsigned int index;
+	const uint8_t *data;
+	size_t len;			/* bytesused */
+	uint32_t sequence;
+	uint64_t mono_ns;		/* the buffer's CLOCK_MONOTONIC time */
+};
+
+struct cg_frame_event {
+	bool valid;
+	uint32_t sequence;
+	uint64_t stream_id;
+	uint8_t tag[CG_TAG_LEN];	/* raw, as the kernel MACed it */
+	uint8_t mac[CAMGUARD_MAC_LEN];
+};
+
+struct cg_display_stats {
+	uint64_t sent;			/* records written out completely */
+	uint64_t dropped_full;		/* queue full: record dropped */
+	uint64_t connections;		/* authenticated */
+	uint64_t auth_failed;		/* wrong pairing key */
+	uint64_t tls_failed;		/* TLS handshake failed */
+	uint64_t refused;		/* not usable, or limits */
+	uint64_t timeouts;		/* handshake, write or idle */
+	uint64_t replaced;		/* by a newer connection */
+};
+
+struct cg_conn;
+
+struct cg_display {
+	const struct cg_config_display *cfg;
+	unsigned int index;		/* in the config's displays[] */
+	char mod[CG_MOD_LEN];		/* "display NAME" */
+	struct cg_camera *cam;		/* NULL: refused at start */
+	bool usable;			/* pairing loaded, channel attached */
+	uint8_t key[CAMGUARD_KEY_LEN];	/* wiped at exit */
+	struct cg_hmac *hmac;		/* record seals */
+	uint32_t chan_id;
+	struct cg_frame_event ring[CG_EVENT_RING];
+	unsigned int ring_next;
+	struct cg_conn *conn;		/* the authenticated one, or NULL */
+	struct cg_display_stats st;
+};
+
+struct cg_worker {
+	const struct cg_config *cfg;
+	struct cg_owner owner;
+	char mod[CG_MOD_LEN];		/* "worker NAME" */
+	int sock;			/* from the supervisor */
+	int sigfd;
+	SSL_CTX *tls;			/* inherited, shared by connections */
+	struct cg_nl nl;
+	bool nl_open;
+	struct cg_camera *cams;
+	unsigned int n_cams;
+	struct cg_display *displays;
+	unsigned int n_displays;
+	struct cg_conn *conns;		/* every connection, any state */
+	unsigned int n_conns;
+	struct cg_jpeg_encoder *jpeg;
+	size_t max_payload;
+	bool stop;			/* SIGTERM: exit 0 */
+	bool restart;			/* camera gone, channel revoked */
+	uint64_t events;		/* netlink events received */
+	uint64_t events_lost;		/* the socket overflowed */
+	uint64_t events_bad;		/* malformed or for no channel of ours */
+	uint64_t bad_handoff;		/* supervisor messages refused */
+};
+
+/* worker.c: the forked child's whole life; returns its exit status. */
+int cg_worker_main(const struct cg_config *cfg, const struct cg_owner *owner,
+		   int sock, pid_t supervisor, SSL_CTX *tls);
+
+/* capture.c */
+int cg_capture_open(struct cg_camera *cam);
+int cg_capture_start(struct cg_camera *cam);
+int cg_capture_dequeue(struct cg_camera *cam, struct cg_frame *f);
+int cg_capture_requeue(struct cg_camera *cam, const struct cg_frame *f);
+int cg_capture_encodable(struct cg_camera *cam, const struct cg_frame *f,
+			 const uint8_t **data, size_t *len, uint32_t *fourcc,
+			 uint32_t *bytesperline);
+void cg_capture_close(struct cg_camera *cam);
+int cg_capture_digest(const void *data, size_t len,
+		      uint8_t digest[CAMGUARD_DIGEST_LEN]);
+
+/* channel.c */
+int cg_channel_resolve(struct cg_worker *w);
+int cg_channel_create(struct cg_worker *w, struct cg_display *d);
+int cg_channel_receive(struct cg_worker *w, int timeout_ms);
+const struct cg_frame_event *cg_channel_find(const struct cg_display *d,
+					     uint32_t sequence);
+
+/* frame.c */
+int cg_frame_handle(struct cg_worker *w, struct cg_camera *cam);
+
+/* display.c */
+void cg_display_accept(struct cg_worker *w, int fd, uint32_t index);
+void cg_display_io(struct cg_worker *w, struct cg_conn *c, short revents);
+short cg_display_events(const struct cg_conn *c);
+int cg_display_fd(const struct cg_conn *c);
+struct cg_conn *cg_display_next(const struct cg_conn *c);
+bool cg_display_room(struct cg_display *d);
+void cg_display_queue(struct cg_worker *w, struct cg_display *d,
+		      uint8_t *rec, size_t len);
+void cg_display_timeouts(struct cg_worker *w, uint64_t now, int *timeout);
+void cg_display_reap(struct cg_worker *w);
+void cg_display_close_all(struct cg_worker *w);
+
+#endif /* CG_DAEMON_H */

@@ -1,0 +1,513 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Display connections inside a worker (user/transport.h has the protocol):
+ *
+ *   TLS       non-blocking SSL_accept with the supervisor's context
+ *   CHALLENGE "CGCH" + 32 random bytes, written
+ *   RESPONSE  "CGAU" + HMAC under the display's pairing key, read and
+ *             checked in constant time (cg_auth_check)
+ *   READY     records out; whatever the display sends is read and dropped
+ *
+ * All three steps before READY must finish within limits.handshake_timeout.
+ * In READY a connection holds at most limits.max_queued_records records:
+ * when full, the NEW record is dropped and counted, so a slow display only
+ * loses its own frames. No write progress for write_timeout with data
+ * queued, or no progress at all for idle_timeout, closes it.
+ *
+ * Ownership: the worker's list (w->conns) owns every connection; a display
+ * points at its authenticated one (d->conn) without owning it. Queued
+ * records are heap buffers owned by the queue. Closing marks a connection
+ * dead and frees its socket, TLS state and queue at once; the struct itself
+ * is freed by cg_display_reap() after the poll loop, so pollfd indices and
+ * list walks stay valid meanwhile.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+#include <poll.h>
+
+#include <openssl/err.h>
+
+#include "daemon.h"
+#include "log.h"
+#include "transport.h"
+
+#define READ_BUDGET	16384	/* bytes read and dropped per wake-up */
+
+enum conn_state {
+	CONN_TLS,
+	CONN_CHALLENGE,
+	CONN_RESPONSE,
+	CONN_READY,
+};
+
+struct cg_outrec {
+	uint8_t *buf;
+	size_t len;
+};
+
+struct cg_conn {
+	struct cg_conn *next;
+	int fd;
+	SSL *ssl;
+	struct cg_display *disp;
+	enum conn_state state;
+	bool dead;
+	bool want_write;		/* the last TLS call asked for POLLOUT */
+	char peer[64];
+	uint8_t challenge[CG_AUTH_MSG_LEN];
+	uint8_t response[CG_AUTH_MSG_LEN];
+	size_t off;			/* of challenge sent / response read */
+	uint64_t deadline_ms;		/* end of the handshake */
+	uint64_t last_io_ms;		/* any progress */
+	uint64_t last_write_ms;		/* write progress, or queue start */
+	struct cg_outrec *q;		/* ring of max_queued_records */
+	unsigned int q_head, q_count, q_cap;
+	size_t q_off;			/* bytes of the head record written */
+	uint64_t ignored;		/* bytes the display sent after auth */
+};
+
+static void peer_name(int fd, char *buf, size_t size)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof(ss);
+	char host[INET6_ADDRSTRLEN];
+	const void *addr;
+	int port;
+
+	snprintf(buf, size, "?");
+	if (getpeername(fd, (struct sockaddr *)&ss, &len) < 0)
+		return;
+	if (ss.ss_family == AF_INET) {
+		addr = &((struct sockaddr_in *)&ss)->sin_addr;
+		port = ntohs(((struct sockaddr_in *)&ss)->sin_port);
+	} else if (ss.ss_family == AF_INET6) {
+		addr = &((struct sockaddr_in6 *)&ss)->sin6_addr;
+		port = ntohs(((struct sockaddr_in6 *)&ss)->sin6_port);
+	} else {
+		return;
+	}
+	if (inet_ntop(ss.ss_family, addr, host, sizeof(host)))
+		snprintf(buf, size, ss.ss_family == AF_INET6 ? "[%s]:%d" :
+			 "%s:%d", host, port);
+}
+
+static void queue_free(struct cg_conn *c)
+{
+	while (c->q_count) {
+		free(c->q[c->q_head].buf);
+		c->q_head = (c->q_head + 1) % c->q_cap;
+		c->q_count--;
+	}
+	free(c->q);
+	c->q = NULL;
+}
+
+/* Close now (socket, TLS, queue); the struct goes in cg_display_reap(). */
+static void conn_close(struct cg_worker *w, struct cg_conn *c,
+		       enum cg_log_level level, const char *why)
+{
+	struct cg_display *d = c->disp;
+
+	if (c->dead)
+		return;
+	cg_log(level, d->mod, "connection from %s closed: %s", c->peer, why);
+	c->dead = true;
+	if (d->conn == c)
+		d->conn = NULL;
+	/* No close_notify: the peer may be gone, and it must not block. */
+	SSL_free(c->ssl);
+	c->ssl = NULL;
+	close(c->fd);
+	c->fd = -1;
+	queue_free(c);
+	w->n_conns--;
+}
+
+static struct cg_display *display_by_index(struct cg_worker *w, uint32_t index)
+{
+	unsigned int i;
+
+	for (i = 0; i < w->n_displays; i++)
+		if (w->displays[i].index == index)
+			return &w->displays[i];
+	return NULL;
+}
+
+/*
+ * A connection from the supervisor for config display @index, its hello
+ * already read. Takes ownership of @fd.
+ */
+void cg_display_accept(struct cg_worker *w, int fd, uint32_t index)
+{
+	const struct cg_config_limits *lim = &w->cfg->limits;
+	struct cg_display *d = display_by_index(w, index);
+	struct cg_conn *c;
+	char peer[64];
+	int one = 1;
+
+	peer_name(fd, peer, sizeof(peer));
+	if (!d) {
+		/* The supervisor routes by owner: this is a bug, not an attack. */
+		w->bad_handoff++;
+		cg_err(w->mod, "connection from %s for display #%u, not one of this owner's: closed",
+		       peer, index);
+		close(fd);
+		return;
+	}
+	if (!d->usable) {
+		d->st.refused++;
+		cg_warn(d->mod, "connection from %s refused: the display has no channel (see the start-up errors)",
+			peer);
+		close(fd);
+		return;
+	}
+	if (w->n_conns >= lim->max_connections) {
+		d->st.refused++;
+		cg_warn(d->mod, "connection from %s refused: %u connections already (max_connections)",
+			peer, w->n_conns);
+		close(fd);
+		return;
+	}
+	c = calloc(1, sizeof(*c));
+	if (c)
+		c->q = calloc(lim->max_queued_records, sizeof(*c->q));
+	if (c)
+		c->ssl = SSL_new(w->tls);
+	if (!c || !c->q || !c->ssl || !SSL_set_fd(c->ssl, fd)) {
+		d->st.refused++;
+		cg_err(d->mod, "connection from %s refused: out of memory", peer);
+		if (c) {
+			SSL_free(c->ssl);
+			free(c->q);
+		}
+		free(c);
+		close(fd);
+		return;
+	}
+	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
+	setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &one, sizeof(one));
+	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	SSL_set_mode(c->ssl, SSL_MODE_ENABLE_PARTIAL_WRITE |
+		     SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
+	SSL_set_accept_state(c->ssl);
+	c->fd = fd;
+	c->disp = d;
+	c->state = CONN_TLS;
+	c->q_cap = lim->max_queued_records;
+	snprintf(c->peer, sizeof(c->peer), "%s", peer);
+	c->last_io_ms = cg_now_ms();
+	c->deadline_ms = c->last_io_ms + lim->handshake_timeout_ms;
+	c->next = w->conns;
+	w->conns = c;
+	w->n_conns++;
+	cg_debug(d->mod, "connection from %s: TLS handshake", peer);
+	cg_display_io(w, c, POLLIN);
+}
+
+/*
+ * After a TLS call returned @ret <= 0: 0 to wait (want_write says for
+ * what), or -1 after closing the connection.
+ */
+static int tls_wait(struct cg_worker *w, struct cg_conn *c, int ret,
+		    const char *what)
+{
+	char detail[256], why[320];
+	int err = SSL_get_error(c->ssl, ret);
+
+	switch (err) {
+	case SSL_ERROR_WANT_READ:
+		c->want_write = false;
+		return 0;
+	case SSL_ERROR_WANT_WRITE:
+		c->want_write = true;
+		return 0;
+	case SSL_ERROR_ZERO_RETURN:
+		snprintf(why, sizeof(why), "%s: the display closed it", what);
+		break;
+	case SSL_ERROR_SYSCALL:
+		snprintf(why, sizeof(why), "%s: %s", what,
+			 errno && ret < 0 ? strerror(errno) :
+			 "the display closed it");
+		ERR_clear_error();
+		break;
+	default:
+		snprintf(why, sizeof(why), "%s: %s", what,
+			 cg_tls_errors(detail, sizeof(detail)));
+		break;
+	}
+	if (c->state == CONN_TLS)
+		c->disp->st.tls_failed++;
+	conn_close(w, c, c->state == CONN_READY ? CG_LOG_INFO : CG_LOG_WARN,
+		   why);
+	return -1;
+}
+
+static void authenticated(struct cg_worker *w, struct cg_conn *c)
+{
+	struct cg_display *d = c->disp;
+
+	c->state = CONN_READY;
+	if (d->conn) {
+		d->st.replaced++;
+		conn_close(w, d->conn, CG_LOG_INFO,
+			   "replaced by a newer connection of the display");
+	}
+	d->conn = c;
+	d->st.connections++;
+	c->last_write_ms = c->last_io_ms = cg_now_ms();
+	cg_info(d->mod, "connection from %s authenticated (channel %u, camera %s)",
+		c->peer, d->chan_id, d->cam->cfg->name);
+}
+
+/* Handshake steps; returns when it has to wait or the state is READY. */
+static void handshake(struct cg_worker *w, struct cg_conn *c)
+{
+	struct cg_display *d = c->disp;
+	int ret;
+
+	while (!c->dead && c->state != CONN_READY) {
+		switch (c->state) {
+		case CONN_TLS:
+			ret = SSL_accept(c->ssl);
+			if (ret <= 0) {
+				tls_wait(w, c, ret, "TLS handshake");
+				return;
+			}
+			if (cg_auth_challenge(c->challenge) < 0) {
+				conn_close(w, c, CG_LOG_ERR,
+					   "no random bytes for the challenge");
+				return;
+			}
+			c->state = CONN_CHALLENGE;
+			c->off = 0;
+			break;
+		case CONN_CHALLENGE:
+			ret = SSL_write(c->ssl, c->challenge + c->off,
+					(int)(CG_AUTH_MSG_LEN - c->off));
+			if (ret <= 0) {
+				tls_wait(w, c, ret, "sending the challenge");
+				return;
+			}
+			c->off += (size_t)ret;
+			if (c->off == CG_AUTH_MSG_LEN) {
+				c->state = CONN_RESPONSE;
+				c->off = 0;
+				c->want_write = false;
+			}
+			break;
+		case CONN_RESPONSE:
+			ret = SSL_read(c->ssl, c->response + c->off,
+				       (int)(CG_AUTH_MSG_LEN - c->off));
+			if (ret <= 0) {
+				tls_wait(w, c, ret, "reading the response");
+				return;
+			}
+			c->off += (size_t)ret;
+			if (c->off < CG_AUTH_MSG_LEN)
+				break;
+			ret = cg_auth_check(d->key, d->cfg->name,
+					    c->challenge, c->response);
+			if (ret < 0) {
+				d->st.auth_failed++;
+				conn_close(w, c, CG_LOG_WARN, ret == -EBADMSG ?
+					   "authentication failed: wrong pairing key" :
+					   "authentication failed");
+				return;
+			}
+			authenticated(w, c);
+			return;
+		case CONN_READY:
+			return;
+		}
+	}
+}
+
+/* Whatever an authenticated display sends: read, counted, dropped. */
+static void drain_input(struct cg_worker *w, struct cg_conn *c)
+{
+	uint8_t junk[4096];
+	size_t budget = READ_BUDGET;
+	int ret;
+
+	while (!c->dead && budget) {
+		ret = SSL_read(c->ssl, junk, sizeof(junk));
+		if (ret <= 0) {
+			tls_wait(w, c, ret, "reading");
+			return;
+		}
+		c->ignored += (uint64_t)ret;
+		c->last_io_ms = cg_now_ms();
+		budget -= (size_t)ret < budget ? (size_t)ret : budget;
+	}
+}
+
+static void flush_output(struct cg_worker *w, struct cg_conn *c)
+{
+	int ret;
+
+	while (!c->dead && c->q_count) {
+		struct cg_outrec *r = &c->q[c->q_head];
+		size_t left = r->len - c->q_off;
+
+		ret = SSL_write(c->ssl, r->buf + c->q_off,
+				left > INT32_MAX ? INT32_MAX : (int)left);
+		if (ret <= 0) {
+			tls_wait(w, c, ret, "writing");
+			return;
+		}
+		c->want_write = false;
+		c->last_io_ms = c->last_write_ms = cg_now_ms();
+		c->q_off += (size_t)ret;
+		if (c->q_off < r->len)
+			continue;
+		free(r->buf);
+		r->buf = NULL;
+		c->q_off = 0;
+		c->q_head = (c->q_head + 1) % c->q_cap;
+		c->q_count--;
+		c->disp->st.sent++;
+	}
+}
+
+void cg_display_io(struct cg_worker *w, struct cg_conn *c, short revents)
+{
+	if (c->dead)
+		return;
+	if (revents & (POLLERR | POLLNVAL)) {
+		conn_close(w, c, CG_LOG_INFO, "socket error");
+		return;
+	}
+	if (c->state != CONN_READY) {
+		handshake(w, c);
+		return;
+	}
+	drain_input(w, c);
+	flush_output(w, c);
+}
+
+short cg_display_events(const struct cg_conn *c)
+{
+	short ev = POLLIN;
+
+	if (c->want_write || (c->state == CONN_READY && c->q_count))
+		ev |= POLLOUT;
+	return ev;
+}
+
+int cg_display_fd(const struct cg_conn *c)
+{
+	return c->dead ? -1 : c->fd;
+}
+
+struct cg_conn *cg_display_next(const struct cg_conn *c)
+{
+	return c->next;
+}
+
+/* Room for one more record on @d's connection? Counts a drop if not. */
+bool cg_display_room(struct cg_display *d)
+{
+	struct cg_conn *c = d->conn;
+
+	if (!c || c->dead)
+		return false;
+	if (c->q_count >= c->q_cap) {
+		d->st.dropped_full++;
+		return false;
+	}
+	return true;
+}
+
+/* Queue @rec (@len bytes, heap; owned by the queue from here on). */
+void cg_display_queue(struct cg_worker *w, struct cg_display *d,
+		      uint8_t *rec, size_t len)
+{
+	struct cg_conn *c = d->conn;
+	struct cg_outrec *r;
+
+	(void)w;
+	if (!cg_display_room(d)) {
+		free(rec);
+		return;
+	}
+	if (!c->q_count)
+		c->last_write_ms = cg_now_ms();
+	r = &c->q[(c->q_head + c->q_count) % c->q_cap];
+	r->buf = rec;
+	r->len = len;
+	c->q_count++;
+}
+
+/* Close what is overdue; fold the next deadline into *@timeout. */
+void cg_display_timeouts(struct cg_worker *w, uint64_t now, int *timeout)
+{
+	const struct cg_config_limits *lim = &w->cfg->limits;
+	struct cg_conn *c;
+
+	for (c = w->conns; c; c = c->next) {
+		if (c->dead)
+			continue;
+		if (c->state != CONN_READY) {
+			if (now >= c->deadline_ms) {
+				c->disp->st.timeouts++;
+				conn_close(w, c, CG_LOG_WARN,
+					   "handshake_timeout: no authentication in time");
+				continue;
+			}
+			cg_timeout_until(timeout, c->deadline_ms, now);
+			continue;
+		}
+		if (c->q_count &&
+		    now >= c->last_write_ms + lim->write_timeout_ms) {
+			c->disp->st.timeouts++;
+			conn_close(w, c, CG_LOG_WARN,
+				   "write_timeout: the display takes nothing");
+			continue;
+		}
+		if (now >= c->last_io_ms + lim->idle_timeout_ms) {
+			c->disp->st.timeouts++;
+			conn_close(w, c, CG_LOG_INFO,
+				   "idle_timeout: nothing sent or received");
+			continue;
+		}
+		if (c->q_count)
+			cg_timeout_until(timeout, c->last_write_ms +
+					 lim->write_timeout_ms, now);
+		cg_timeout_until(timeout, c->last_io_ms + lim->idle_timeout_ms,
+				 now);
+	}
+}
+
+/* Free the structs of closed connections. */
+void cg_display_reap(struct cg_worker *w)
+{
+	struct cg_conn **p = &w->conns;
+
+	while (*p) {
+		struct cg_conn *c = *p;
+
+		if (c->dead) {
+			*p = c->next;
+			free(c);
+		} else {
+			p = &c->next;
+		}
+	}
+}
+
+void cg_display_close_all(struct cg_worker *w)
+{
+	struct cg_conn *c;
+
+	for (c = w->conns; c; c = c->next)
+		conn_close(w, c, CG_LOG_DEBUG, "worker exiting");
+	cg_display_reap(w);
+}

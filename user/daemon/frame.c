@@ -1,0 +1,242 @@
+// SPDX-License-Identifier: MIT
+/*
+ * One dequeued frame, from DQBUF to QBUF:
+ *
+ *   1. nobody authenticated is watching the camera: requeue, nothing else;
+ *   2. find the kernel's event for (camera, sequence) on each watching
+ *      display's channel, waiting up to CG_EVENT_WAIT_MS for late ones;
+ *   3. SHA-256 of the bytes dequeued must be the digest in the tag, or the
+ *      frame is dropped (digest_mismatch); no event: missing_event; a tag
+ *      without digest: unverified;
+ *   4. encode JPEG once, then for every watching display a record with
+ *      the raw tag and MAC of ITS channel's event, sealed under ITS key,
+ *      queued on its connection (which may drop it when full).
+ *
+ * The frame's bytes are only read while the buffer is dequeued; the JPEG
+ * lives in the encoder until the next frame; each record is a heap copy
+ * owned by the connection's queue from cg_display_queue() on.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "daemon.h"
+#include "jpeg.h"
+#include "log.h"
+#include "record.h"
+
+#define LOG_EVERY_MS	5000	/* per camera, for per-frame problems */
+
+static uint64_t clock_ns(clockid_t id)
+{
+	struct timespec ts;
+
+	clock_gettime(id, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+/* A per-frame problem, logged at most every LOG_EVERY_MS per camera. */
+static void frame_problem(struct cg_camera *cam, const char *what,
+			  uint32_t sequence, uint64_t count)
+{
+	uint64_t now = cg_now_ms();
+
+	if (cam->last_problem_ms && now - cam->last_problem_ms < LOG_EVERY_MS)
+		return;
+	cam->last_problem_ms = now;
+	cg_warn(cam->mod, "frame %u dropped: %s (%llu so far)", sequence,
+		what, (unsigned long long)count);
+}
+
+/* Displays of @cam with an authenticated connection. */
+static unsigned int watchers(struct cg_worker *w, struct cg_camera *cam,
+			     struct cg_display **out)
+{
+	unsigned int i, n = 0;
+
+	for (i = 0; i < w->n_displays; i++) {
+		struct cg_display *d = &w->displays[i];
+
+		if (d->usable && d->cam == cam && d->conn)
+			out[n++] = d;
+	}
+	return n;
+}
+
+/* Events for @seq of each watcher into @ev; how many are still missing. */
+static unsigned int find_events(struct cg_display **ds, unsigned int n,
+				uint32_t seq,
+				const struct cg_frame_event **ev)
+{
+	unsigned int i, missing = 0;
+
+	for (i = 0; i < n; i++) {
+		if (!ev[i])
+			ev[i] = cg_channel_find(ds[i], seq);
+		if (!ev[i])
+			missing++;
+	}
+	return missing;
+}
+
+static void seal_and_queue(struct cg_worker *w, struct cg_display *d,
+			   const struct cg_frame_event *ev,
+			   const struct cg_frame *f, const uint8_t *jpeg,
+			   size_t jpeg_len)
+{
+	struct cg_record_header h = {
+		.version = CG_RECORD_VERSION,
+		.payload_type = CG_RECORD_TYPE_JPEG,
+		.channel_id = d->chan_id,
+		.sequence = f->sequence,
+		.stream_id = ev->stream_id,
+	};
+	size_t len = cg_record_wire_len(jpeg_len);
+	uint8_t *rec;
+	long n;
+
+	if (!cg_display_room(d))
+		return;
+	h.capture_ns = clock_ns(CLOCK_REALTIME) - clock_ns(CLOCK_MONOTONIC) +
+		       f->mono_ns;
+	h.send_ns = clock_ns(CLOCK_REALTIME);
+	memcpy(h.tag, ev->tag, CG_TAG_LEN);
+	memcpy(h.kernel_mac, ev->mac, CAMGUARD_MAC_LEN);
+	rec = malloc(len);
+	if (!rec) {
+		d->cam->st.errors++;
+		return;
+	}
+	n = cg_record_encode(&h, jpeg, jpeg_len, d->hmac, rec, len);
+	if (n < 0) {
+		d->cam->st.errors++;
+		free(rec);
+		return;
+	}
+	cg_display_queue(w, d, rec, (size_t)n);
+}
+
+static void frame_process(struct cg_worker *w, struct cg_camera *cam,
+			  const struct cg_frame *f)
+{
+	struct cg_display *ds[CG_CONFIG_MAX_DISPLAYS];
+	const struct cg_frame_event *ev[CG_CONFIG_MAX_DISPLAYS] = { NULL };
+	uint8_t digest[CAMGUARD_DIGEST_LEN];
+	const uint8_t *raw, *jpeg;
+	size_t raw_len, jpeg_len;
+	uint32_t fourcc, bpl;
+	unsigned int n, i, have = 0;
+	uint64_t deadline;
+	int ret;
+
+	n = watchers(w, cam, ds);
+	if (!n)
+		return;
+
+	/* The kernel queues the event before the buffer can be dequeued:
+	 * normally it is here. Allow a bounded wait for a late one. */
+	deadline = cg_now_ms() + CG_EVENT_WAIT_MS;
+	while (find_events(ds, n, f->sequence, ev)) {
+		uint64_t now = cg_now_ms();
+
+		if (now >= deadline || w->restart ||
+		    cg_channel_receive(w, (int)(deadline - now)) < 0)
+			break;
+	}
+	if (w->restart)
+		return;
+
+	for (i = 0; i < n; i++) {
+		struct cg_frame_tag tag;
+
+		if (!ev[i])
+			continue;
+		cg_frame_tag_unpack(ev[i]->tag, &tag);
+		if (tag.flags & CAMGUARD_TAG_F_NO_DIGEST) {
+			cam->st.unverified++;
+			frame_problem(cam, "the kernel's tag has no digest (module loaded with digest=0)",
+				      f->sequence, cam->st.unverified);
+			return;
+		}
+		if (!have) {
+			if (cg_capture_digest(f->data, f->len, digest) < 0) {
+				cam->st.errors++;
+				return;
+			}
+			have = 1;
+		}
+		if (tag.payload_len != f->len ||
+		    memcmp(tag.digest, digest, sizeof(digest))) {
+			cam->st.digest_mismatch++;
+			frame_problem(cam, "SHA-256 of the buffer differs from the kernel's tag",
+				      f->sequence, cam->st.digest_mismatch);
+			return;
+		}
+	}
+	if (!have) {
+		cam->st.missing_event++;
+		frame_problem(cam, "no frame event from the kernel",
+			      f->sequence, cam->st.missing_event);
+		return;
+	}
+
+	ret = cg_capture_encodable(cam, f, &raw, &raw_len, &fourcc, &bpl);
+	if (!ret)
+		ret = cg_jpeg_encode(w->jpeg, raw, raw_len, fourcc, cam->width,
+				     cam->height, bpl, cam->quality, &jpeg,
+				     &jpeg_len);
+	if (ret < 0) {
+		cam->st.errors++;
+		frame_problem(cam, "JPEG encoding failed", f->sequence,
+			      cam->st.errors);
+		return;
+	}
+	cam->st.encoded++;
+	if (jpeg_len > w->max_payload) {
+		cam->st.too_big++;
+		frame_problem(cam, "JPEG above max_record_size", f->sequence,
+			      cam->st.too_big);
+		return;
+	}
+	for (i = 0; i < n; i++) {
+		if (!ev[i]) {
+			/* This display's event is late or lost: only it skips. */
+			cam->st.missing_event++;
+			continue;
+		}
+		seal_and_queue(w, ds[i], ev[i], f, jpeg, jpeg_len);
+	}
+}
+
+/*
+ * The camera's fd is readable: take every finished buffer. A node that
+ * fails (ENODEV, EIO: the camera went away) sets w->restart.
+ */
+int cg_frame_handle(struct cg_worker *w, struct cg_camera *cam)
+{
+	struct cg_frame f;
+	unsigned int i;
+	int ret;
+
+	for (i = 0; i < CG_CAPTURE_BUFS; i++) {
+		ret = cg_capture_dequeue(cam, &f);
+		if (ret == -EAGAIN)
+			return 0;
+		if (ret < 0)
+			goto gone;
+		if (ret == 0)
+			frame_process(w, cam, &f);
+		ret = cg_capture_requeue(cam, &f);
+		if (ret < 0)
+			goto gone;
+		if (w->restart)
+			return 0;
+	}
+	return 0;
+gone:
+	cg_err(cam->mod, "%s: %s: restarting the worker", cam->devnode,
+	       strerror(-ret));
+	w->restart = true;
+	return ret;
+}

@@ -1,0 +1,312 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The supervisor's side of display connections: listen sockets, accepted
+ * connections waiting for their hello line, and routing by display name.
+ *
+ * The hello line ("CAMGUARD/1 NAME\n", user/transport.h) is read exactly:
+ * each read first peeks, then takes the bytes up to and including the
+ * newline and never one more, so the TLS handshake that follows is left
+ * in the socket for the worker. The supervisor never reads TLS, frames or
+ * records.
+ *
+ * Ownership: pending[] owns its sockets until they are handed to
+ * cg_sup_route() (which closes its copy either way) or closed here.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "daemon.h"
+#include "log.h"
+#include "transport.h"
+
+#define MOD	"supervisor"
+
+static int listen_one(struct cg_listener *l, const struct addrinfo *ai,
+		      const char *what)
+{
+	int fd, one = 1, ret;
+
+	if (l->n_fds >= sizeof(l->fds) / sizeof(l->fds[0])) {
+		cg_err(MOD, "listen %s: too many addresses", what);
+		return -ENOSPC;
+	}
+	fd = socket(ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK |
+		    SOCK_CLOEXEC, ai->ai_protocol);
+	if (fd < 0)
+		return -errno;
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	/* [::] means IPv6 only: "*" covers IPv4 with a socket of its own. */
+	if (ai->ai_family == AF_INET6)
+		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
+	if (bind(fd, ai->ai_addr, ai->ai_addrlen) < 0 ||
+	    listen(fd, 128) < 0) {
+		ret = -errno;
+		close(fd);
+		return ret;
+	}
+	l->fds[l->n_fds++] = fd;
+	return 0;
+}
+
+/* Is [::]:@port listed too? Then "*" leaves IPv6 to that line. */
+static bool v6_any_listed(const struct cg_config *cfg, uint16_t port)
+{
+	unsigned int i;
+
+	for (i = 0; i < cfg->n_listen; i++)
+		if (cfg->listen[i].port == port &&
+		    !strcmp(cfg->listen[i].host, "::"))
+			return true;
+	return false;
+}
+
+static int listen_address(struct cg_listener *l, const struct cg_config *cfg,
+			  const struct cg_config_listen *a)
+{
+	struct addrinfo hints = {
+		.ai_socktype = SOCK_STREAM,
+		.ai_flags = AI_PASSIVE | AI_NUMERICSERV,
+	}, *res, *ai;
+	bool any = !strcmp(a->host, "*");
+	char port[8], what[CG_KV_MAX_HOST + 16];
+	int ret, n = 0;
+
+	snprintf(port, sizeof(port), "%u", a->port);
+	snprintf(what, sizeof(what), strchr(a->host, ':') ? "[%s]:%u" :
+		 "%s:%u", a->host, a->port);
+	if (any)
+		hints.ai_family = v6_any_listed(cfg, a->port) ? AF_INET :
+				  AF_UNSPEC;
+	ret = getaddrinfo(any ? NULL : a->host, port, &hints, &res);
+	if (ret) {
+		cg_err(MOD, "listen %s: %s", what, gai_strerror(ret));
+		return -EINVAL;
+	}
+	for (ai = res; ai; ai = ai->ai_next) {
+		ret = listen_one(l, ai, what);
+		/* A kernel without IPv6 still serves "*" over IPv4. */
+		if (ret == -EAFNOSUPPORT && any)
+			continue;
+		if (ret < 0) {
+			cg_err(MOD, "listen %s: %s", what, strerror(-ret));
+			freeaddrinfo(res);
+			return ret;
+		}
+		n++;
+	}
+	freeaddrinfo(res);
+	if (!n) {
+		cg_err(MOD, "listen %s: no usable address", what);
+		return -EADDRNOTAVAIL;
+	}
+	cg_info(MOD, "listening on %s", what);
+	return 0;
+}
+
+int cg_listen_open(struct cg_listener *l, const struct cg_config *cfg)
+{
+	unsigned int i;
+	int ret;
+
+	memset(l, 0, sizeof(*l));
+	l->cap = cfg->limits.max_connections;
+	l->pending = calloc(l->cap, sizeof(*l->pending));
+	if (!l->pending)
+		return -ENOMEM;
+	for (i = 0; i < cfg->n_listen; i++) {
+		ret = listen_address(l, cfg, &cfg->listen[i]);
+		if (ret < 0) {
+			cg_listen_close(l);
+			return ret;
+		}
+	}
+	return 0;
+}
+
+static void pending_remove(struct cg_listener *l, unsigned int slot,
+			   bool close_fd)
+{
+	if (close_fd)
+		close(l->pending[slot].fd);
+	l->pending[slot] = l->pending[--l->n_pending];
+}
+
+void cg_listen_drop_pending(struct cg_listener *l)
+{
+	while (l->n_pending)
+		pending_remove(l, l->n_pending - 1, true);
+}
+
+void cg_listen_close(struct cg_listener *l)
+{
+	unsigned int i;
+
+	for (i = 0; i < l->n_fds; i++)
+		close(l->fds[i]);
+	l->n_fds = 0;
+	if (l->pending)
+		cg_listen_drop_pending(l);
+	free(l->pending);
+	l->pending = NULL;
+	l->cap = 0;
+}
+
+static void addr_name(const struct sockaddr_storage *ss, char *buf,
+		      size_t size)
+{
+	char host[INET6_ADDRSTRLEN] = "?";
+	int port = 0;
+
+	if (ss->ss_family == AF_INET) {
+		const struct sockaddr_in *s = (const void *)ss;
+
+		inet_ntop(AF_INET, &s->sin_addr, host, sizeof(host));
+		port = ntohs(s->sin_port);
+		snprintf(buf, size, "%s:%d", host, port);
+	} else if (ss->ss_family == AF_INET6) {
+		const struct sockaddr_in6 *s = (const void *)ss;
+
+		inet_ntop(AF_INET6, &s->sin6_addr, host, sizeof(host));
+		port = ntohs(s->sin6_port);
+		snprintf(buf, size, "[%s]:%d", host, port);
+	} else {
+		snprintf(buf, size, "?");
+	}
+}
+
+void cg_listen_accept(struct cg_listener *l, const struct cg_config *cfg,
+		      int listen_fd)
+{
+	while (l->n_pending < l->cap) {
+		struct sockaddr_storage ss;
+		socklen_t len = sizeof(ss);
+		struct cg_pending *p;
+		int fd;
+
+		fd = accept4(listen_fd, (struct sockaddr *)&ss, &len,
+			     SOCK_NONBLOCK | SOCK_CLOEXEC);
+		if (fd < 0) {
+			if (errno != EAGAIN && errno != EINTR &&
+			    errno != ECONNABORTED)
+				cg_warn(MOD, "accept: %s", strerror(errno));
+			return;
+		}
+		l->st.accepted++;
+		p = &l->pending[l->n_pending++];
+		memset(p, 0, sizeof(*p));
+		p->fd = fd;
+		p->deadline_ms = cg_now_ms() + cfg->limits.handshake_timeout_ms;
+		addr_name(&ss, p->peer, sizeof(p->peer));
+	}
+	l->st.full++;
+	cg_warn(MOD, "%u connections wait for their hello (max_connections): not accepting more for now",
+		l->n_pending);
+}
+
+static int display_index(const struct cg_config *cfg, const char *name)
+{
+	unsigned int i;
+
+	for (i = 0; i < cfg->n_displays; i++)
+		if (!strcmp(cfg->displays[i].name, name))
+			return (int)i;
+	return -1;
+}
+
+/* A printable copy of a bad hello line, for the log. */
+static void printable(const char *in, size_t len, char *out, size_t size)
+{
+	size_t i, o = 0;
+
+	for (i = 0; i < len && o + 5 < size; i++) {
+		unsigned char ch = (unsigned char)in[i];
+
+		if (ch >= 0x20 && ch < 0x7f && ch != '\\')
+			out[o++] = (char)ch;
+		else
+			o += (size_t)snprintf(out + o, size - o, "\\x%02x", ch);
+	}
+	out[o] = '\0';
+}
+
+void cg_listen_hello(struct cg_listener *l, const struct cg_config *cfg,
+		     unsigned int slot)
+{
+	struct cg_pending *p = &l->pending[slot];
+	char buf[CG_HELLO_MAX], name[CG_KV_MAX_NAME + 1], shown[4 * CG_HELLO_MAX + 1];
+	size_t take;
+	ssize_t n;
+	char *nl;
+	int ret, idx;
+
+	n = recv(p->fd, buf, CG_HELLO_MAX - p->have, MSG_PEEK);
+	if (n < 0 && (errno == EAGAIN || errno == EINTR))
+		return;
+	if (n <= 0) {
+		l->st.bad_hello++;
+		cg_info(MOD, "connection from %s closed before its hello",
+			p->peer);
+		pending_remove(l, slot, true);
+		return;
+	}
+	nl = memchr(buf, '\n', (size_t)n);
+	take = nl ? (size_t)(nl - buf) + 1 : (size_t)n;
+	/* Exactly the bytes peeked, up to the newline: nothing of TLS. */
+	n = recv(p->fd, p->line + p->have, take, 0);
+	if (n <= 0) {
+		pending_remove(l, slot, true);
+		return;
+	}
+	p->have += (size_t)n;
+	ret = cg_hello_parse(p->line, p->have, name);
+	if (ret == 0)
+		return;
+	if (ret < 0) {
+		l->st.bad_hello++;
+		printable(p->line, p->have, shown, sizeof(shown));
+		cg_warn(MOD, "connection from %s: not a camguard hello line: \"%s\"",
+			p->peer, shown);
+		pending_remove(l, slot, true);
+		return;
+	}
+	idx = display_index(cfg, name);
+	if (idx < 0) {
+		l->st.unknown_display++;
+		cg_warn(MOD, "connection from %s: no display '%s' in the config",
+			p->peer, name);
+		pending_remove(l, slot, true);
+		return;
+	}
+	cg_sup_route(l, cfg, p->fd, (unsigned int)idx, p->peer);
+	pending_remove(l, slot, false);
+}
+
+void cg_listen_timeouts(struct cg_listener *l, uint64_t now)
+{
+	unsigned int i;
+
+	for (i = l->n_pending; i-- > 0;) {
+		if (now < l->pending[i].deadline_ms)
+			continue;
+		l->st.hello_timeout++;
+		cg_warn(MOD, "connection from %s: no hello line within handshake_timeout",
+			l->pending[i].peer);
+		pending_remove(l, i, true);
+	}
+}
+
+void cg_listen_next_timeout(const struct cg_listener *l, int *timeout,
+			    uint64_t now)
+{
+	unsigned int i;
+
+	for (i = 0; i < l->n_pending; i++)
+		cg_timeout_until(timeout, l->pending[i].deadline_ms, now);
+}
