@@ -232,9 +232,11 @@ SSL_CTX *cg_tls_server_ctx(const char *cert_file, const char *key_file,
 			 cert_file);
 		goto fail;
 	}
+	/* OpenSSL refuses here a key that is not the certificate's. */
 	if (SSL_CTX_use_PrivateKey_file(ctx, key_file, SSL_FILETYPE_PEM) != 1) {
-		snprintf(what, sizeof(what), "%s: cannot load the private key",
-			 key_file);
+		snprintf(what, sizeof(what),
+			 "%s: cannot load the private key, or it does not match the certificate in %s",
+			 key_file, cert_file);
 		goto fail;
 	}
 	if (SSL_CTX_check_private_key(ctx) != 1) {

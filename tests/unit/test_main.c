@@ -8,6 +8,8 @@
 
 #include "unit.h"
 
+Suite *transport_suite(void);	/* tests/unit/test_transport.c */
+
 int main(void)
 {
 	SRunner *sr;
@@ -23,6 +25,7 @@ int main(void)
 	srunner_add_suite(sr, keyval_suite());
 	srunner_add_suite(sr, config_suite());
 	srunner_add_suite(sr, pairing_suite());
+	srunner_add_suite(sr, transport_suite());
 	srunner_run_all(sr, CK_ENV);
 	failed = srunner_ntests_failed(sr);
 	srunner_free(sr);
