@@ -206,6 +206,13 @@ END_TEST
 START_TEST(test_auth_known_answer)
 {
 	static const char label[] = CG_AUTH_LABEL;
+	static const uint8_t vector[CG_AUTH_MSG_LEN] = {
+		0x43, 0x47, 0x41, 0x55, 0x12, 0x2d, 0x74, 0x91,
+		0xd9, 0x52, 0x22, 0xdc, 0x7f, 0x47, 0x5c, 0x6b,
+		0x17, 0x2f, 0x26, 0x25, 0xb7, 0x53, 0x13, 0x4b,
+		0x7a, 0x5d, 0x34, 0x35, 0x50, 0xa4, 0xf5, 0xff,
+		0x01, 0xc3, 0x01, 0x77,
+	};
 	uint8_t key[CAMGUARD_KEY_LEN], ch[CG_AUTH_MSG_LEN];
 	uint8_t rsp[CG_AUTH_MSG_LEN], msg[128], mac[32];
 	unsigned int i, mac_len = 0;
@@ -229,6 +236,9 @@ START_TEST(test_auth_known_answer)
 	ck_assert_int_eq(cg_auth_respond(key, "kitchen", ch, rsp), 0);
 	ck_assert_mem_eq(rsp, "CGAU", 4);
 	ck_assert_mem_eq(rsp + 4, mac, 32);
+	/* The vector printed in docs/transport.md. */
+	ck_assert_mem_eq(rsp, vector, sizeof(vector));
+	ck_assert_int_eq(cg_auth_check(key, "kitchen", ch, vector), 0);
 }
 END_TEST
 
