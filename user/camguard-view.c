@@ -52,7 +52,7 @@ enum {
 	EXIT_OK = 0,
 	EXIT_FOREIGN = 1,	/* a frame of another owner was accepted */
 	EXIT_USAGE = 2,
-	EXIT_INCOMPLETE = 3,	/* connection lost, or --frames not reached */
+	EXIT_INCOMPLETE = 3,	/* connection lost, --frames not reached */
 };
 
 static const char usage_text[] =
@@ -109,7 +109,7 @@ struct view {
 	uint8_t *rbuf;
 
 	/* Per connection. */
-	bool authed;			/* a byte arrived after the response */
+	bool authed;			/* a byte came after the response */
 
 	uint64_t connections, connect_failed, tls_failed, auth_failed;
 	uint64_t received, decode_errors, foreign_owner, stamp_unreadable;
@@ -121,7 +121,7 @@ struct view {
 	int64_t next_tick_ms;
 	bool frames_reached;
 	bool lost;			/* connection gone, no --reconnect */
-	sigset_t wait_mask;		/* signals let through while polling */
+	sigset_t wait_mask;		/* signals let in while polling */
 };
 
 static volatile sig_atomic_t stop_signal;
@@ -295,8 +295,9 @@ static void stats_line(struct view *v)
 	for (st = CG_RECORD_BAD_MAGIC; st < CG_RECORD_NR_STATUS; st++) {
 		if (!s->rejected[st])
 			continue;
-		n = snprintf(reasons + used, sizeof(reasons) - used, "%s%s %llu",
-			     used ? ", " : " (", cg_record_status_name(st),
+		n = snprintf(reasons + used, sizeof(reasons) - used,
+			     "%s%s %llu", used ? ", " : " (",
+			     cg_record_status_name(st),
 			     (unsigned long long)s->rejected[st]);
 		if (n < 0 || (size_t)n >= sizeof(reasons) - used)
 			break;
@@ -601,7 +602,7 @@ static int ssl_write_all(struct view *v, SSL *ssl, int fd, const void *buf,
 		ERR_clear_error();
 		r = SSL_write(ssl, buf, (int)len);
 		if (r > 0)
-			return 0;	/* no partial writes: whole or nothing */
+			return 0;	/* no partial writes: all or nothing */
 		ret = ssl_again(v, ssl, fd, r, deadline);
 		if (ret)
 			return ret;

@@ -96,8 +96,9 @@ static int auth_mac(const uint8_t key[CAMGUARD_KEY_LEN], const char *display,
 		    const uint8_t challenge[CG_AUTH_MSG_LEN],
 		    uint8_t mac[CAMGUARD_MAC_LEN])
 {
+	/* The label goes in with its NUL, so no name can extend it. */
 	const struct cg_hmac_part parts[] = {
-		{ CG_AUTH_LABEL, sizeof(CG_AUTH_LABEL) },	/* with its NUL */
+		{ CG_AUTH_LABEL, sizeof(CG_AUTH_LABEL) },
 		{ display, strlen(display) },
 		{ challenge + 4, CG_AUTH_NONCE_LEN },
 	};

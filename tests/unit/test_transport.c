@@ -242,7 +242,7 @@ START_TEST(test_auth_known_answer)
 }
 END_TEST
 
-/* ---- certificates --------------------------------------------------------- */
+/* ---- certificates ------------------------------------------------------ */
 
 struct certs {
 	char dir[32];
@@ -397,7 +397,7 @@ START_TEST(test_tls_errors_text)
 }
 END_TEST
 
-/* ---- TLS over a socketpair ------------------------------------------------ */
+/* ---- TLS over a socketpair --------------------------------------------- */
 
 struct tls_pair {
 	int sv[2];
@@ -476,7 +476,8 @@ static void tls_send(SSL *from, SSL *to, const void *buf, int len, void *out)
 
 START_TEST(test_tls_handshake)
 {
-	uint8_t key[CAMGUARD_KEY_LEN], ch[CG_AUTH_MSG_LEN], ch_got[CG_AUTH_MSG_LEN];
+	uint8_t key[CAMGUARD_KEY_LEN];
+	uint8_t ch[CG_AUTH_MSG_LEN], ch_got[CG_AUTH_MSG_LEN];
 	uint8_t rsp[CG_AUTH_MSG_LEN], rsp_got[CG_AUTH_MSG_LEN], fp[32];
 	char err[512] = "";
 	SSL_CTX *sctx, *cctx;
