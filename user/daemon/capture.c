@@ -175,7 +175,7 @@ int cg_capture_start(struct cg_camera *cam)
 		       "");
 		return ret;
 	}
-	if (req.count < 2 || req.count > CG_CAPTURE_BUFS) {
+	if (req.count < 2 || req.count > CG_CAPTURE_MAX_BUFS) {
 		cg_err(cam->mod, "%s: got %u buffers", cam->devnode, req.count);
 		return -ENOMEM;
 	}

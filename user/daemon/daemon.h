@@ -40,7 +40,8 @@
 #define CG_STATS_INTERVAL_MS	10000
 #define CG_EVENT_WAIT_MS	200	/* how long a frame waits for its event */
 #define CG_EVENT_RING		16	/* frame events kept per channel */
-#define CG_CAPTURE_BUFS		4
+#define CG_CAPTURE_BUFS		4	/* asked for */
+#define CG_CAPTURE_MAX_BUFS	32	/* VIDEO_MAX_FRAME: a driver may give more */
 #define CG_MOD_LEN		48	/* "display NAME" and the like */
 
 /* CLOCK_MONOTONIC in milliseconds: every deadline in camguardd. */
@@ -153,7 +154,7 @@ struct cg_camera {
 	bool resolved;
 	int fd;				/* libv4l2 node, -1 when closed */
 	uint32_t fourcc, width, height, bytesperline, sizeimage;
-	struct cg_capture_buf bufs[CG_CAPTURE_BUFS];
+	struct cg_capture_buf bufs[CG_CAPTURE_MAX_BUFS];
 	unsigned int n_bufs;
 	bool streaming;
 	struct v4lconvert_data *conv;	/* formats the encoder cannot take */

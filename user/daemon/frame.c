@@ -219,7 +219,7 @@ int cg_frame_handle(struct cg_worker *w, struct cg_camera *cam)
 	unsigned int i;
 	int ret;
 
-	for (i = 0; i < CG_CAPTURE_BUFS; i++) {
+	for (i = 0; i < cam->n_bufs; i++) {
 		ret = cg_capture_dequeue(cam, &f);
 		if (ret == -EAGAIN)
 			return 0;
