@@ -8,9 +8,13 @@
  *   camguardctl unbind CAMERA                 (admin)
  *   camguardctl mute CAMERA on|off            (admin)
  *   camguardctl [--json] watch [--count N]    (admin: the audit group)
+ *   camguardctl [-c CONFIG] pair NAME [--address HOST:PORT] [--out FILE]
+ *   camguardctl [-c CONFIG] revoke NAME       (admin, for the kernel part)
  *
- * Exit status: 0 done, 1 the kernel refused (its reason is printed),
- * 2 bad usage.
+ * pair and revoke read camguardd's config (docs/pairing.md).
+ *
+ * Exit status: 0 done, 1 the kernel refused (its reason is printed) or
+ * pairing failed, 2 bad usage.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -20,9 +24,17 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+#include <openssl/crypto.h>
+#include <openssl/rand.h>
 
 #include "cgnl.h"
+#include "config.h"
+#include "pairing.h"
 #include "parse.h"
+#include "transport.h"
+
+#define DEFAULT_CONFIG	"/etc/camguard/camguardd.conf"
 
 static bool json;
 
@@ -32,7 +44,11 @@ static void usage(FILE *f)
 	      "       camguardctl bind CAMERA USER[:GROUP]\n"
 	      "       camguardctl unbind CAMERA\n"
 	      "       camguardctl mute CAMERA on|off\n"
-	      "       camguardctl [--json] watch [--count N]\n", f);
+	      "       camguardctl [--json] watch [--count N]\n"
+	      "       camguardctl [-c CONFIG] pair NAME [--address HOST:PORT] [--out FILE]\n"
+	      "       camguardctl [-c CONFIG] revoke NAME\n"
+	      "CONFIG is camguardd's configuration (default " DEFAULT_CONFIG ").\n",
+	      f);
 }
 
 static uint32_t u32_or(struct nlattr *a, uint32_t dflt)
@@ -358,6 +374,213 @@ static int watch(struct cg_nl *nl, unsigned long count)
 	return ret;
 }
 
+static int load_display(const char *config, const char *name,
+			struct cg_config *cfg,
+			const struct cg_config_display **disp)
+{
+	char err[512];
+	unsigned int i;
+
+	if (cg_config_load(config, &cg_user_db_system, cfg, err, sizeof(err))) {
+		fprintf(stderr, "camguardctl: %s\n", err);
+		return -EINVAL;
+	}
+	for (i = 0; i < cfg->n_displays; i++) {
+		if (!strcmp(cfg->displays[i].name, name)) {
+			*disp = &cfg->displays[i];
+			return 0;
+		}
+	}
+	fprintf(stderr, "camguardctl: no [display %s] in %s: add it first (docs/config.md)\n",
+		name, config);
+	cg_config_free(cfg);
+	return -ENOENT;
+}
+
+/* "*", "0.0.0.0" and "::" say where camguardd listens, not where to go. */
+static bool unspecified_host(const char *host)
+{
+	return !strcmp(host, "*") || !strcmp(host, "0.0.0.0") ||
+	       !strcmp(host, "::");
+}
+
+/*
+ * A new key for display @name, written with camguardd's address and
+ * certificate fingerprint as its pairing file. Nothing in the kernel
+ * changes: camguardd creates the channel with this key when reloaded.
+ */
+static int pair_display(const char *config, const char *name,
+			const char *address, const char *out)
+{
+	const struct cg_config_display *d;
+	struct cg_pairing p = { 0 };
+	struct cg_config cfg;
+	const char *path;
+	char err[640];
+	int ret = 1;
+
+	if (load_display(config, name, &cfg, &d))
+		return 1;
+	path = out ? out : d->pairing;
+	if (address) {
+		if (cg_kv_parse_hostport(address, p.host, &p.port) ||
+		    unspecified_host(p.host)) {
+			fprintf(stderr, "camguardctl pair: bad --address '%s': HOST:PORT or [IPV6]:PORT the display can connect to\n",
+				address);
+			goto out;
+		}
+	} else if (!cfg.n_listen) {
+		fprintf(stderr, "camguardctl pair: %s has no [listen] address: give --address HOST:PORT\n",
+			config);
+		goto out;
+	} else if (unspecified_host(cfg.listen[0].host)) {
+		fprintf(stderr, "camguardctl pair: camguardd listens on every address (%s:%u in %s): say which one display %s should connect to with --address HOST:PORT\n",
+			cfg.listen[0].host, cfg.listen[0].port, config, name);
+		goto out;
+	} else {
+		snprintf(p.host, sizeof(p.host), "%s", cfg.listen[0].host);
+		p.port = cfg.listen[0].port;
+	}
+	if (cg_cert_fingerprint(cfg.certificate, p.fingerprint, err,
+				sizeof(err))) {
+		fprintf(stderr, "camguardctl pair: camguardd's certificate: %s\n",
+			err);
+		goto out;
+	}
+	snprintf(p.display, sizeof(p.display), "%s", d->name);
+	snprintf(p.owner, sizeof(p.owner), "%s", d->owner.name);
+	p.owner_uid = d->owner.uid;
+	if (RAND_bytes(p.key, sizeof(p.key)) != 1) {
+		fprintf(stderr, "camguardctl pair: no random bytes for the key (OpenSSL RAND_bytes failed)\n");
+		goto out;
+	}
+	ret = cg_pairing_write(path, &p, err, sizeof(err));
+	if (ret) {
+		fprintf(stderr, "camguardctl pair: %s\n", err);
+		if (ret == -EEXIST)
+			fprintf(stderr, "camguardctl pair: display %s is paired already; 'camguardctl revoke %s' removes that pairing\n",
+				name, name);
+		ret = 1;
+		goto out;
+	}
+	printf("paired display %s (owner %s%suid %u) with camguardd at %s%s%s:%u\n"
+	       "wrote %s (mode 0600; it holds the display's key)\n",
+	       name, p.owner, p.owner[0] ? ", " : "", p.owner_uid,
+	       strchr(p.host, ':') ? "[" : "", p.host,
+	       strchr(p.host, ':') ? "]" : "", p.port, path);
+	if (out && strcmp(out, d->pairing))
+		printf("camguardd reads the key from %s: put a copy there too (mode 0600)\n",
+		       d->pairing);
+	printf("next: copy it to the display over a channel you trust, and reload camguardd (SIGHUP)\n");
+out:
+	cg_pairing_clear(&p);
+	cg_config_free(&cfg);
+	return ret;
+}
+
+#define REVOKE_MAX	64
+
+struct revoke_state {
+	const char *name;
+	uint32_t uid, gid;
+	uint32_t ids[REVOKE_MAX];
+	unsigned int n;
+	unsigned int others;	/* same name, another owner: not camguardd's */
+};
+
+static int find_channel(uint8_t cmd, struct nlattr **a, void *arg)
+{
+	struct revoke_state *st = arg;
+
+	(void)cmd;
+	if (!a[CAMGUARD_A_CHAN_ID] || !a[CAMGUARD_A_CHAN_NAME] ||
+	    strcmp(nla_get_string(a[CAMGUARD_A_CHAN_NAME]), st->name))
+		return 0;
+	if (u32_or(a[CAMGUARD_A_OWNER_UID], UINT32_MAX) != st->uid ||
+	    u32_or(a[CAMGUARD_A_OWNER_GID], UINT32_MAX) != st->gid) {
+		st->others++;
+		return 0;
+	}
+	if (st->n < REVOKE_MAX)
+		st->ids[st->n++] = nla_get_u32(a[CAMGUARD_A_CHAN_ID]);
+	return 0;
+}
+
+static int put_chan_id(struct nl_msg *msg, void *arg)
+{
+	return nla_put_u32(msg, CAMGUARD_A_CHAN_ID, *(uint32_t *)arg) ?
+	       -EMSGSIZE : 0;
+}
+
+/* Delete the live kernel channels of display @st->name: 0, or 1 if not all. */
+static int revoke_channels(struct revoke_state *st)
+{
+	unsigned int i, deleted = 0;
+	struct cg_nl nl;
+	int ret;
+
+	if (cg_nl_open(&nl)) {
+		fprintf(stderr, "camguardctl revoke: kernel channel not deleted: %s\n",
+			nl.errmsg);
+		return 1;
+	}
+	ret = cg_nl_request(&nl, CAMGUARD_CMD_CHAN_GET, true, NULL, NULL,
+			    find_channel, st);
+	if (ret) {
+		fprintf(stderr, "camguardctl revoke: cannot list channels: %s\n",
+			nl.errmsg);
+		cg_nl_close(&nl);
+		return 1;
+	}
+	for (i = 0; i < st->n; i++) {
+		/* Not our socket's channel: only an admin may delete it. */
+		ret = cg_nl_request(&nl, CAMGUARD_CMD_CHAN_DEL, false,
+				    put_chan_id, &st->ids[i], NULL, NULL);
+		if (ret) {
+			fprintf(stderr, "camguardctl revoke: channel %u not deleted: %s%s\n",
+				st->ids[i], nl.errmsg,
+				ret == -ENOENT ? " (it needs CAP_NET_ADMIN, or it is gone)" : "");
+			continue;
+		}
+		printf("deleted kernel channel %u (%s): the display gets no more frames\n",
+		       st->ids[i], st->name);
+		deleted++;
+	}
+	if (!st->n)
+		printf("no live kernel channel of display %s%s\n", st->name,
+		       st->others ? " (channels of that name of other owners left alone)" : "");
+	cg_nl_close(&nl);
+	return deleted == st->n ? 0 : 1;
+}
+
+/* Remove the display's pairing file and its live kernel channel. */
+static int revoke_display(const char *config, const char *name)
+{
+	const struct cg_config_display *d;
+	struct revoke_state st = { .name = name };
+	struct cg_config cfg;
+	int ret = 0;
+
+	if (load_display(config, name, &cfg, &d))
+		return 1;
+	if (!unlink(d->pairing)) {
+		printf("removed %s\n", d->pairing);
+	} else if (errno == ENOENT) {
+		printf("no pairing file at %s (revoked already?)\n", d->pairing);
+	} else {
+		fprintf(stderr, "camguardctl revoke: cannot remove %s: %s\n",
+			d->pairing, strerror(errno));
+		ret = 1;
+	}
+	st.uid = d->owner.uid;
+	st.gid = d->owner.gid;
+	ret |= revoke_channels(&st);
+	printf("next: remove [display %s] from %s and reload camguardd (SIGHUP)\n",
+	       name, config);
+	cg_config_free(&cfg);
+	return ret;
+}
+
 static int camera_arg(const char *s, uint32_t *cam)
 {
 	if (cg_parse_u32(s, 0, 65535, cam)) {
@@ -371,10 +594,14 @@ int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "json", no_argument, NULL, 'j' },
-		{ "count", required_argument, NULL, 'c' },
+		{ "count", required_argument, NULL, 'n' },
+		{ "config", required_argument, NULL, 'c' },
+		{ "address", required_argument, NULL, 'a' },
+		{ "out", required_argument, NULL, 'o' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
+	const char *config = DEFAULT_CONFIG, *address = NULL, *out = NULL;
 	struct cam_req req = { 0 };
 	uint32_t count = 0;
 	struct cg_nl nl;
@@ -387,6 +614,15 @@ int main(int argc, char **argv)
 			json = true;
 			break;
 		case 'c':
+			config = optarg;
+			break;
+		case 'a':
+			address = optarg;
+			break;
+		case 'o':
+			out = optarg;
+			break;
+		case 'n':
 			if (cg_parse_u32(optarg, 1, UINT32_MAX, &count)) {
 				fprintf(stderr, "camguardctl: bad --count '%s'\n", optarg);
 				return 2;
@@ -407,6 +643,26 @@ int main(int argc, char **argv)
 	cmd = argv[optind++];
 	argc -= optind;
 	argv += optind;
+
+	if ((address || out) && strcmp(cmd, "pair")) {
+		fprintf(stderr, "camguardctl: --address and --out are for pair only\n");
+		return 2;
+	}
+	if (!strcmp(cmd, "pair") || !strcmp(cmd, "revoke")) {
+		if (argc != 1) {
+			usage(stderr);
+			return 2;
+		}
+		if (!cg_kv_name_ok(argv[0])) {
+			fprintf(stderr, "camguardctl: bad display name '%s' (1 to %d of A-Z a-z 0-9 _ . -)\n",
+				argv[0], CG_KV_MAX_NAME);
+			return 2;
+		}
+		/* Config files only: no netlink for pair, revoke opens its own. */
+		if (!strcmp(cmd, "pair"))
+			return pair_display(config, argv[0], address, out);
+		return revoke_display(config, argv[0]);
+	}
 
 	if (!strcmp(cmd, "bind") || !strcmp(cmd, "unbind") ||
 	    !strcmp(cmd, "mute")) {
