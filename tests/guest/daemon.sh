@@ -210,7 +210,9 @@ fi
 # ---- start -------------------------------------------------------------------
 
 LOG=$CG_TMP/camguardd.log
-"$DAEMON" -c "$CONF" 2>"$LOG" &
+# CG_DAEMON_WRAP: e.g. "valgrind --leak-check=full --log-file=$CG_TMP/vg.%p"
+# shellcheck disable=SC2086 # a command line
+${CG_DAEMON_WRAP-} "$DAEMON" -c "$CONF" 2>"$LOG" &
 DPID=$!
 cg_bg_pids+=("$DPID")
 
@@ -303,6 +305,35 @@ else
 	fail_log "a bad config on SIGHUP is refused"
 fi
 
+# ---- cameras disconnected, module reloaded --------------------------------------
+
+# shellcheck disable=SC2317 # called through cg_wait_for
+try_rmmod() {
+	rmmod camguard 2>/dev/null
+}
+
+na=$(log_count 'display alice-hub: .*channel [0-9]+ attached')
+nb=$(log_count 'display bob-hub: .*channel [0-9]+ attached')
+echo camguard.0 >"$CG_DRV_SYS/unbind"
+echo camguard.1 >"$CG_DRV_SYS/unbind"
+# Workers see their nodes fail, close them and exit: then rmmod works.
+if cg_wait_for 60 try_rmmod; then
+	cg_load cameras=2 || cg_bail "reloading camguard"
+	chmod 0666 "$(cg_node 0)" "$(cg_node 1)"
+	"$CTL" bind 0 cgalice >/dev/null || cg_bail "camguardctl bind 0 cgalice"
+	"$CTL" bind 1 cgbob >/dev/null || cg_bail "camguardctl bind 1 cgbob"
+	if cg_wait_for 60 log_has $((na + 1)) 'display alice-hub: .*channel [0-9]+ attached' &&
+		cg_wait_for 60 log_has $((nb + 1)) 'display bob-hub: .*channel [0-9]+ attached'; then
+		cg_pass "cameras unbound, module reloaded: both workers came back by themselves"
+	else
+		fail_log "workers come back after a module reload"
+	fi
+	check_view "alice-hub gets frames after the module reload" alice-hub $ALICE 3 --reconnect
+	check_view "bob-hub gets frames after the module reload" bob-hub $BOB 3 --reconnect
+else
+	fail_log "workers let go of unbound cameras (rmmod camguard failed for 60 s)"
+fi
+
 # ---- SIGTERM -------------------------------------------------------------------
 
 kill -TERM "$DPID"
@@ -328,5 +359,11 @@ if grep -qE 'error:' "$LOG"; then
 	grep -E 'error:' "$LOG" | cg_diag_file - 20
 fi
 
+if [[ -n ${CG_DAEMON_WRAP-} ]]; then
+	for f in "$CG_TMP"/vg.*; do
+		[[ -e $f ]] || continue
+		cg_diag "$(basename "$f"): $(grep -hE 'ERROR SUMMARY|definitely lost|indirectly lost|FILE DESCRIPTORS' "$f" | sed 's/^==[0-9]*== //' | tr '\n' ';')"
+	done
+fi
 umount /etc/passwd /etc/group 2>/dev/null || true
 cg_done
