@@ -117,7 +117,7 @@ static int drop_privileges(struct cg_worker *w, pid_t supervisor)
 	struct __user_cap_header_struct hdr = {
 		.version = _LINUX_CAPABILITY_VERSION_3,
 	};
-	struct __user_cap_data_struct caps[2];
+	struct __user_cap_data_struct caps[2] = { { 0 } };
 	uid_t ru, eu, su;
 	gid_t rg, eg, sg;
 	unsigned int i;
