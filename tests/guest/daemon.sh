@@ -161,6 +161,8 @@ write_config() {
 
 		[limits]
 		handshake_timeout = 10s
+		write_timeout = 3s
+		max_queued_records = 4
 		restart_backoff_max = 2s
 
 		[camera front]
@@ -216,7 +218,7 @@ ${CG_DAEMON_WRAP-} "$DAEMON" -c "$CONF" 2>"$LOG" &
 DPID=$!
 cg_bg_pids+=("$DPID")
 
-if cg_wait_for 60 log_has 2 'attached to camera'; then
+if cg_wait_for "${CG_DAEMON_WAIT:-60}" log_has 2 'attached to camera'; then
 	cg_pass "both workers attached their display's channel"
 else
 	fail_log "the workers did not start"
@@ -268,6 +270,49 @@ else
 	fail_log "unknown display name and a non-hello line are refused"
 fi
 exec 3>&- 4>&-
+
+# ---- a display that never reads ------------------------------------------------
+
+# stalled_display NAME KEY SECONDS: authenticate as NAME, then read nothing
+# for SECONDS (a small receive buffer, so TCP fills up quickly).
+stalled_display() {
+	/usr/bin/python3 - "$PORT" "$1" "$2" "$3" <<-'PY'
+		import hashlib, hmac, socket, ssl, sys, time
+		port, name, key, secs = int(sys.argv[1]), sys.argv[2], bytes.fromhex(sys.argv[3]), float(sys.argv[4])
+		s = socket.socket()
+		s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+		s.connect(("127.0.0.1", port))
+		s.sendall(b"CAMGUARD/1 " + name.encode() + b"\n")
+		ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+		ctx.check_hostname = False
+		ctx.verify_mode = ssl.CERT_NONE
+		t = ctx.wrap_socket(s)
+		ch = b""
+		while len(ch) < 36:
+		    ch += t.recv(36 - len(ch))
+		mac = hmac.new(key, b"camguard display auth v1\0" + name.encode() + ch[4:], hashlib.sha256).digest()
+		t.sendall(b"CGAU" + mac)
+		time.sleep(secs)
+	PY
+}
+
+ndrop=$(log_count 'display alice-hub: .*write_timeout')
+# The board's socket buffers take about 10 s of frames first (loopback
+# autotuning); then the queue fills (dropped_full) and write_timeout hits.
+stalled_display alice-hub "$KEY_ALICE" 45 &
+spid=$!
+check_view "bob-hub gets frames while alice-hub's display stalls" bob-hub $BOB 20
+if cg_wait_for 60 log_has $((ndrop + 1)) 'display alice-hub: .*closed: write_timeout'; then
+	cg_pass "a display that takes nothing is closed after write_timeout"
+else
+	fail_log "a display that takes nothing is closed after write_timeout"
+fi
+wait "$spid" 2>/dev/null || true
+if cg_wait_for 15 log_has 1 'display alice-hub: info: stats: sent [0-9]+ dropped_full [1-9]'; then
+	cg_pass "its records beyond max_queued_records were dropped and counted"
+else
+	fail_log "dropped_full counted for the stalled display"
+fi
 
 # ---- a worker killed -----------------------------------------------------------
 

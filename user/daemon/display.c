@@ -382,7 +382,12 @@ void cg_display_io(struct cg_worker *w, struct cg_conn *c, short revents)
 	if (c->dead)
 		return;
 	if (revents & (POLLERR | POLLNVAL)) {
-		conn_close(w, c, CG_LOG_INFO, "socket error");
+		int err = 0;
+		socklen_t len = sizeof(err);
+
+		getsockopt(c->fd, SOL_SOCKET, SO_ERROR, &err, &len);
+		conn_close(w, c, CG_LOG_INFO,
+			   err ? strerror(err) : "socket error");
 		return;
 	}
 	if (c->state != CONN_READY) {
