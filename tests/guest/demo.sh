@@ -1,39 +1,113 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# The demo behind `make demo`, inside a tests/vm/run guest: load camguard,
-# show its cameras with v4l2-ctl, stream a few frames from camera 0 as
-# uid 1000 and from camera 1 as root, and decode the stamp every frame
-# carries in its pixels (camera, owner uid, stream, sequence).
+# The demo behind `make demo`, inside a tests/vm/run guest: the virtual
+# camera streaming to displays through camguardd, every frame verified.
+#
+#   - camguard is loaded with two cameras; camera 0 belongs to alice, camera
+#     1 to bob (users made in the guest), each bound to its owner;
+#   - camguardctl pairs one display per owner; camguardd starts one worker
+#     per owner, which captures that owner's camera and streams it over TLS;
+#   - two camguard-view displays connect, verify every record (seal, kernel
+#     tag MAC, sequence) and decode the owner stamped in the pixels;
+#   - a third display holding alice's pairing file but claiming to be bob's
+#     display is turned away.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/world.sh"
+
+frames=${CG_DEMO_FRAMES:-30}
+
+cg_start
+cg_world_init
+cg_world_users alice:2001 bob:2002
+cg_world_cert "$CG_W/camguardd"
 
 # shellcheck disable=SC2119 # no module parameters
 cg_load || cg_bail "cannot load camguard"
-v4l2-ctl --list-devices
-cam0=$(cg_node 0)
-cam1=$(cg_node 1)
-chmod 0666 "$cam0" "$cam1"
-echo
-v4l2-ctl -d "$cam0" --info --list-formats-ext | sed -n '1,40p'
-v4l2-ctl -d "$cam0" -L
+for i in 0 1; do
+	chmod 0666 "$(cg_node "$i")"
+done
+"$CG_CTL" bind 0 cgalice || cg_bail "camguardctl bind 0 failed"
+"$CG_CTL" bind 1 cgbob || cg_bail "camguardctl bind 1 failed"
 
-show() { # show CAMERA NODE UID: stream 8 frames as UID, decode them
-	local cam=$1 node=$2 uid=$3 raw
-	raw=$(cg_tmpfile "demo-$cam")
-	echo
-	echo "--- camera $cam ($node): 8 frames of 640x480 YUYV as uid $uid"
-	v4l2-ctl -d "$node" --set-fmt-video=width=640,height=480,pixelformat=YUYV --set-parm=30
-	chmod 0777 "$CG_TMP"
-	setpriv --reuid="$uid" --regid="$uid" --clear-groups \
-		v4l2-ctl -d "$node" --stream-mmap --stream-count=8 --stream-to="$raw" --verbose 2>&1 |
-		grep -E 'dqbuf|fps' | head -n 10
-	"$CG_STAMP" --format YUYV --size 640x480 --expect-camera "$cam" \
-		--expect-owner "$uid" --check-sequence "$raw"
+cat >"$CG_W_CONF" <<EOF
+[listen]
+address = 127.0.0.1:8443
+certificate = $CG_W/camguardd.crt
+private_key = $CG_W/camguardd.key
+
+[camera front-door]
+id = 0
+owner = cgalice
+format = YUYV
+size = 320x240
+fps = 10
+
+[camera nursery]
+id = 1
+owner = cgbob
+format = YUYV
+size = 320x240
+fps = 10
+
+[display alice-phone]
+owner = cgalice
+camera = front-door
+pairing = $CG_W/displays/alice-phone.pair
+
+[display bob-tablet]
+owner = cgbob
+camera = nursery
+pairing = $CG_W/displays/bob-tablet.pair
+EOF
+echo "--- camguardd.conf"
+cat "$CG_W_CONF"
+cg_world_pair alice-phone 127.0.0.1:8443
+cg_world_pair bob-tablet 127.0.0.1:8443
+
+echo "--- camguardd"
+cg_world_daemon 127.0.0.1 8443
+sleep 2
+"$CG_CTL" cameras
+"$CG_CTL" channels
+
+view() { # view DISPLAY OWNER-UID: $frames verified frames, some saved
+	mkdir -p "$CG_W/$1"
+	"$CG_VIEW" --pairing "$CG_W/displays/$1.pair" --expect-owner "$2" \
+		--frames "$frames" --duration 300 --quiet --save "$CG_W/$1" --save-every 10 \
+		--stats-file "$CG_W/$1.stats"
 }
+echo "--- two displays, $frames frames each"
+cg_bg view alice-phone 2001
+alice=$CG_BG_PID
+cg_bg view bob-tablet 2002
+bob=$CG_BG_PID
+cg_expect "alice's display accepts $frames frames of alice's camera" cg_wait_pid "$alice" 300
+cg_expect "bob's display accepts $frames frames of bob's camera" cg_wait_pid "$bob" 300
+for d in alice-phone bob-tablet; do
+	echo "--- $d"
+	cat "$CG_W/$d.stats"
+	for f in "$CG_W/$d"/*.jpg; do
+		[[ -e $f ]] || continue
+		echo "$f: $("$CG_STAMP" --jpeg "$f" 2>&1 | head -n 1)"
+		break
+	done
+done
 
-show 0 "$cam0" 1000
-show 1 "$cam1" 0
-echo
-grep -H . "$CG_DEV_SYS"/camguard.*/stats/*
+echo "--- alice's pairing file presented as bob's display"
+sed 's/^display = alice-phone$/display = bob-tablet/' "$CG_W/displays/alice-phone.pair" \
+	>"$CG_W/impostor.pair"
+chmod 0600 "$CG_W/impostor.pair"
+if "$CG_VIEW" --pairing "$CG_W/impostor.pair" --frames 1 --duration 20 \
+	--stats-file "$CG_W/impostor.stats"; then
+	cg_fail "camguardd refuses a display that proves the wrong key"
+else
+	cg_pass "camguardd refuses a display that proves the wrong key (accepted $(cg_world_stat "$CG_W/impostor.stats" accepted))"
+fi
+
+echo "--- camguardd log"
+cg_expect "camguardd exits cleanly on SIGTERM" cg_world_daemon_stop
+cat "$CG_W_LOG"
 cg_unload || true
+cg_done
