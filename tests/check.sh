@@ -9,13 +9,13 @@
 #     └─ 6.1, then 6.12, then the debug kernel (6.1 with KASAN/kmemleak/
 #        lockdep/UBSAN/fault injection, built once and cached); for each
 #        kernel the module built for it, then one qemu guest that runs
-#          tests/guest/{compliance,stream,stamp,consumers,lifecycle,selftests}.sh
-#          in turn (tests/guest/all.sh); a kernel warning, oops, KASAN, UBSAN,
+#          tests/guest/{compliance,stream,stamp,consumers,lifecycle,daemon,
+#          incident,selftests}.sh in turn (tests/guest/all.sh); a kernel warning, oops, KASAN, UBSAN,
 #          lockdep or kmemleak report fails that kernel's run whatever the
 #          scripts printed
 #
-# Prints a summary (with the v4l2-compliance totals per node per kernel and
-# the kernel selftest counts per kernel) and ends with "N passed, N failed".
+# Prints a summary (with the v4l2-compliance totals per node per kernel,
+# the kernel selftest counts and the incident replay's figures per kernel) and ends with "N passed, N failed".
 # Logs: build/check/.
 #
 #   CAMGUARD_KERNELS="6.1 6.12"   restrict the kernels (default: all three)
@@ -32,7 +32,7 @@ rm -rf "$logdir"
 mkdir -p "$logdir"
 
 kernels=${CAMGUARD_KERNELS:-6.1 6.12 debug}
-scripts=${CAMGUARD_SCRIPTS:-compliance stream stamp consumers lifecycle selftests}
+scripts=${CAMGUARD_SCRIPTS:-compliance stream stamp consumers lifecycle daemon incident selftests}
 start=$SECONDS
 
 say() { printf '== %s\n' "$*"; }
@@ -111,6 +111,8 @@ run_kernel() {
 		sed 's/^# summary: /     /' >"$logdir/$k.compliance-summary"
 	grep -E '^# summary: selftests' "$log" |
 		sed 's/^# summary: /     /' >"$logdir/$k.selftests-summary"
+	grep -E '^# summary: incident' "$log" |
+		sed 's/^# summary: /     /' >"$logdir/$k.incident-summary"
 }
 
 # lane K...: run_kernel for each K in turn, its output and records kept.
@@ -160,5 +162,6 @@ per_kernel() {
 }
 per_kernel compliance "v4l2-compliance per node per kernel:"
 per_kernel selftests "kernel selftests (tests/selftests/camguard) per kernel:"
+per_kernel incident "incident replay (tests/guest/incident.sh) per kernel:"
 echo "$npass passed, $nfail failed"
 [ "$nfail" -eq 0 ]

@@ -77,7 +77,7 @@ user/camguard-view: user/camguard-view.o $(USER_PROTO_OBJS) $(USER_NET_OBJS) \
 		    $(USER_LIB_OBJS)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(USER_SSL_LIBS) $(USER_TJ_LIBS)
 
-tests/relay/%.o: tests/relay/%.c $(USER_HDRS)
+tests/relay/%.o: tests/relay/%.c $(USER_HDRS) $(wildcard tests/relay/*.h)
 	$(CC) $(CFLAGS) $(USER_CRYPTO_CFLAGS) -c -o $@ $<
 
 tests/relay/cg-relay: $(patsubst %.c,%.o,$(wildcard tests/relay/*.c)) \
