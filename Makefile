@@ -6,7 +6,7 @@
 #   make module          just the module; KVER=<uname -r> or KDIR=<build tree>
 #   make modules-all     the module for every kernel the VM runner boots
 #   make check           everything the README promises (host + VM tests)
-#   make demo            the virtual camera streaming, inside a VM
+#   make demo            the virtual camera streaming to displays, in a VM
 #   make checkpatch      scripts/checkpatch.pl --strict on kmod/ and include/
 #   make sparse          sparse (C=2) on the module
 #
@@ -77,7 +77,7 @@ include tests/selftests/selftests.mk
 check:
 	@tests/check.sh
 
-# The virtual camera streaming, shown with v4l2-ctl and decoded stamps,
+# The virtual camera streaming through camguardd to two displays,
 # inside a VM booting DEMO_KERNEL (6.12 or 6.1).
 DEMO_KERNEL ?= 6.12
 demo: user
