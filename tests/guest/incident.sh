@@ -131,33 +131,59 @@ cg_diag "netem on every display link, both ways: $CG_NETEM"
 relay() { # relay COMMAND...: one control command, applied at once
 	echo "$*" >"$relay_ctl"
 }
-relay_sync() { # have the relay write its statistics now
+
+# Statistics files, read into V[DISPLAY.KEY] and R[KEY] by the shell itself:
+# under emulation every process started costs a good part of a second.
+declare -A V R
+load_stats() {
+	local d k v
+	V=()
+	R=()
+	for d in "${displays[@]}"; do
+		[[ -r $CG_W/$d.stats ]] || continue
+		while read -r k v; do
+			V[$d.$k]=$v
+		done <"$CG_W/$d.stats"
+	done
+	if [[ -r $relay_stats ]]; then
+		while read -r k v; do
+			R[$k]=$v
+		done <"$relay_stats"
+	fi
+}
+relay_sync() { # have the relay write its statistics now, then read them all
 	relay stats
 	sleep 0.5
+	load_stats
 }
 injected_at_least() { # injected_at_least COUNTER N
 	relay_sync
-	(($(rstat "$1") >= $2))
+	((${R[$1]:-0} >= $2))
 }
-rstat() { # rstat KEY: from the relay's last statistics
-	cg_world_stat "$relay_stats" "$1"
-}
-vstat() { # vstat DISPLAY KEY
-	cg_world_stat "$CG_W/$1.stats" "$2"
+vsum() { # vsum KEY...: a sum over the displays, as last loaded
+	local d k s=0
+	for d in "${displays[@]}"; do
+		for k in "$@"; do
+			s=$((s + ${V[$d.$k]:-0}))
+		done
+	done
+	echo "$s"
 }
 
 # Accepted counts of every display now, in mark[].
 declare -A mark
 snapshot() {
 	local d
+	load_stats
 	for d in "${displays[@]}"; do
-		mark[$d]=$(vstat "$d" accepted)
+		mark[$d]=${V[$d.accepted]:-0}
 	done
 }
 all_advanced() { # every display accepted at least $1 frames since snapshot
 	local d
+	load_stats
 	for d in "${displays[@]}"; do
-		(($(vstat "$d" accepted) >= ${mark[$d]} + $1)) || return 1
+		((${V[$d.accepted]:-0} >= ${mark[$d]} + $1)) || return 1
 	done
 }
 # recovered WHAT: after a fault, every display gets its own live frames.
@@ -168,11 +194,43 @@ recovered() {
 		return 0
 	fi
 	for d in "${displays[@]}"; do
-		(($(vstat "$d" accepted) >= ${mark[$d]} + 3)) ||
-			late+=("$d: $(($(vstat "$d" accepted) - ${mark[$d]})) new")
+		((${V[$d.accepted]:-0} >= ${mark[$d]} + 3)) ||
+			late+=("$d: $((${V[$d.accepted]:-0} - ${mark[$d]})) new")
 	done
 	cg_fail "$1: every display accepts live frames again" "${late[@]}"
 	return 1
+}
+
+# For faults that cut every display off: mark_connections before, then
+# reconnected WHAT after: every display lost its connection and made a new
+# one (camguard-view counts a connection once records flow on it), and
+# accepts live frames on it. Frames in flight before the fault never count.
+declare -A conn
+mark_connections() {
+	local d
+	load_stats
+	for d in "${displays[@]}"; do
+		conn[$d]=${V[$d.connections]:-0}
+	done
+}
+all_reconnected() {
+	local d
+	load_stats
+	for d in "${displays[@]}"; do
+		((${V[$d.connections]:-0} > ${conn[$d]})) || return 1
+	done
+}
+reconnected() {
+	local d late=()
+	if ! cg_wait_for "$recover" all_reconnected; then
+		for d in "${displays[@]}"; do
+			((${V[$d.connections]:-0} > ${conn[$d]})) || late+=("$d did not reconnect")
+		done
+		cg_fail "$1: every display reconnects" "${late[@]}"
+		return 1
+	fi
+	snapshot
+	recovered "$1"
 }
 
 # --- 1. start ---------------------------------------------------------------------
@@ -187,16 +245,6 @@ recovered "start" || {
 
 # --- 2. record faults, counted one for one ------------------------------------------
 
-# Sums over displays of view counters / relay per-display counters.
-vsum() { # vsum KEY...
-	local d k s=0
-	for d in "${displays[@]}"; do
-		for k in "$@"; do
-			s=$((s + $(vstat "$d" "$k")))
-		done
-	done
-	echo "$s"
-}
 declare -A before
 # count_faults KIND N "VIEW KEYS" "RELAY KINDS": inject, let every display
 # read past the fault, then compare per display what the relay delivered
@@ -212,30 +260,34 @@ count_faults() {
 	for d in "${displays[@]}"; do
 		before[$d]=0
 		for k in $vkeys; do
-			before[$d]=$((before[$d] + $(vstat "$d" "$k")))
+			before[$d]=$((before[$d] + ${V[$d.$k]:-0}))
 		done
 		for k in $rkinds; do
-			before[$d]=$((before[$d] - $(rstat "display.$d.$k")))
+			before[$d]=$((before[$d] - ${R[display.$d.$k]:-0}))
 		done
 	done
-	local inj0
-	inj0=$(rstat "$counter")
+	local inj0=${R[$counter]:-0}
+	mark_connections
 	relay "$cmd"
 	if ! cg_wait_for "$recover" injected_at_least "$counter" $((inj0 + n)); then
-		cg_fail "$cmd: the relay injects it" "injected $(($(rstat "$counter") - inj0))"
+		cg_fail "$cmd: the relay injects it" "injected $((${R[$counter]:-0} - inj0))"
 		return
 	fi
-	snapshot
-	recovered "$cmd" || return 0
+	if [[ $kind == storm ]]; then
+		reconnected "$cmd" || return 0
+	else
+		snapshot
+		recovered "$cmd" || return 0
+	fi
 	relay_sync
 	for d in "${displays[@]}"; do
 		got=0
 		want=0
 		for k in $vkeys; do
-			got=$((got + $(vstat "$d" "$k")))
+			got=$((got + ${V[$d.$k]:-0}))
 		done
 		for k in $rkinds; do
-			want=$((want + $(rstat "display.$d.$k")))
+			want=$((want + ${R[display.$d.$k]:-0}))
 		done
 		((got - want == before[$d])) ||
 			bad+=("$d: relay injected $((want)) in all, display refused $got ($vkeys), offset was ${before[$d]}")
@@ -249,6 +301,7 @@ count_faults replay 6 "rejected.replay rejected.old_stream rejected.stale" \
 	"replay reorder cache_own"
 count_faults reorder 6 "rejected.replay rejected.old_stream rejected.stale" \
 	"replay reorder cache_own"
+load_stats
 skip0=$(vsum skipped)
 relay drop 6
 cg_wait_for "$recover" injected_at_least injected.drop 6 || true
@@ -270,30 +323,30 @@ relay cache on
 count_faults storm 1 "rejected.bad_seal" "swap corrupt cache_foreign"
 relay cache off
 relay_sync
-cached=$(($(rstat injected.cache_own) + $(rstat injected.cache_foreign)))
+cached=$((${R[injected.cache_own]:-0} + ${R[injected.cache_foreign]:-0}))
 why=()
 ((cached > 0)) || why=("none served")
 cg_report "the storm's cache served $cached old frames (own or foreign)" "${why[@]}"
 own_refused=$(vsum rejected.replay rejected.old_stream rejected.stale)
-own_served=$(($(rstat injected.replay) + $(rstat injected.reorder) + $(rstat injected.cache_own)))
+own_served=$((${R[injected.replay]:-0} + ${R[injected.reorder]:-0} + ${R[injected.cache_own]:-0}))
 why=()
 ((own_refused == own_served)) || why=("mismatch")
 cg_report "every replayed, reordered or cached own frame refused (served $own_served, refused $own_refused)" "${why[@]}"
 
 # --- 4-6. workers killed, camguardd restarted, module reloaded --------------------------
 
-snapshot
+mark_connections
 for u in "${owners[@]}"; do
 	pkill -KILL -u "${u##*:}" -x cg-worker || true
 done
-recovered "kill -9 of every worker" || true
+reconnected "kill -9 of every worker" || true
 
-snapshot
+mark_connections
 cg_expect "camguardd exits cleanly on SIGTERM" cg_world_daemon_stop
 cg_world_daemon 127.0.0.1 8443
-recovered "camguardd restart" || true
+reconnected "camguardd restart" || true
 
-snapshot
+mark_connections
 for ((i = 0; i < 3; i++)); do
 	echo "camguard.$i" >"$CG_DRV_SYS/unbind"
 done
@@ -304,34 +357,32 @@ else
 fi
 cg_load cameras=3 || cg_bail "cannot reload camguard"
 setup_cameras || cg_bail "cannot bind the cameras again"
-recovered "module reload" || true
+reconnected "module reload" || true
 
 # --- the figures -----------------------------------------------------------------------
 
-relay_sync
 for p in "${view_pids[@]}"; do
 	kill -TERM "$p" 2>/dev/null || true
 done
 for p in "${view_pids[@]}"; do
 	cg_wait_pid "$p" 20 || true
 done
+relay_sync # and the displays' last statistics, written as they exit
 reasons=(bad_seal replay old_stream stale truncated bad_kernel_mac wrong_owner tag_mismatch)
 {
 	printf '%-8s %5s %5s %8s %8s %8s' display owner conns received accepted foreign
 	printf ' %s' "${reasons[@]}"
 	echo
 	for d in "${displays[@]}"; do
-		f=$CG_W/$d.stats
 		printf '%-8s %5s %5s %8s %8s %8s' "$d" "$(id -u "cg${d%-*}")" \
-			"$(cg_world_stat "$f" connections)" "$(cg_world_stat "$f" received)" \
-			"$(cg_world_stat "$f" accepted)" "$(cg_world_stat "$f" foreign_owner)"
+			"${V[$d.connections]:-0}" "${V[$d.received]:-0}" \
+			"${V[$d.accepted]:-0}" "${V[$d.foreign_owner]:-0}"
 		for r in "${reasons[@]}"; do
-			printf ' %s' "$(cg_world_stat "$f" "rejected.$r")"
+			printf ' %s' "${V[$d.rejected.$r]:-0}"
 		done
 		echo
 	done
-	echo "relay: forwarded $(cg_world_stat "$relay_stats" forwarded)," \
-		"connections $(cg_world_stat "$relay_stats" connections), injected:" \
+	echo "relay: forwarded ${R[forwarded]:-0}, connections ${R[connections]:-0}, injected:" \
 		"$(grep '^injected\.' "$relay_stats" | sed 's/^injected\.//' | tr '\n' ' ')"
 	echo "camguardd: $(grep -c 'worker.*started\|starting worker' "$CG_W_LOG" || true) worker starts logged"
 } | cg_diag_file -
@@ -343,7 +394,7 @@ for r in "${reasons[@]}"; do
 	n=$(vsum "rejected.$r")
 	((n == 0)) || refused+=" $r $n"
 done
-echo "# summary: incident $(uname -r): relay forwarded $(rstat forwarded)," \
+echo "# summary: incident $(uname -r): relay forwarded ${R[forwarded]:-0}," \
 	"displays received $(vsum received), accepted $(vsum accepted)," \
 	"refused${refused:- none}; foreign frames accepted $foreign"
 why=()
