@@ -1,414 +1,774 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# camguardd end to end, two owners:
+# camguardd end to end, two owners, three displays:
 #
-#   camera 0 "front" (bound to cgalice 2001) --> worker cgalice --> display alice-hub
+#   camera 0 "front" (bound to cgalice 2001) --> worker cgalice --> displays alice-hub, alice-tv
 #   camera 1 "back"  (bound to cgbob 2002)   --> worker cgbob   --> display bob-hub
 #                 supervisor (root) on 127.0.0.1:PORT routes by hello line
 #
-# Checks: the config checker; workers run as their owner with no
-# capabilities and no_new_privs; each display receives, verifies and
-# accepts frames stamped with its own owner; a wrong pairing key and an
-# unknown display name are refused and counted; a worker killed with
-# SIGKILL is restarted and serves again; SIGHUP reloads; SIGTERM ends
-# camguardd with status 0 and final counters. Runs inside a tests/vm/run
-# guest as root: tests/guest/daemon.sh
+# Checks: the config checker (a good config, and a display of another
+# owner's camera: exit 2 with FILE:LINE); workers run as their owner with
+# no groups, no capabilities and no_new_privs; each display receives,
+# verifies and accepts frames stamped with its own owner; a wrong pairing
+# key, an unknown display name and a line that is no hello are refused and
+# counted; a display that never reads is closed after write_timeout, its
+# records beyond max_queued_records dropped and counted, while the other
+# display of its worker and the other owner's display keep getting frames;
+# `camguardctl revoke` against the live kernel (pairing file removed,
+# kernel channel deleted, the display's connection ends, its channel is
+# gone from `camguardctl channels`, its old key opens nothing, the owner's
+# other display comes back, the other owner's is untouched; revoking twice
+# is fine); a worker killed with SIGKILL is restarted and serves again;
+# SIGHUP reloads (a re-paired display works with its new key and not with
+# the old one), a bad config on SIGHUP keeps the running one; cameras
+# unbound and the module reloaded: the workers come back by themselves;
+# SIGTERM ends camguardd with status 0, no worker left, final counters.
+#
+# Runs inside a tests/vm/run guest as root: tests/guest/daemon.sh
+# Everything runs under TCG emulation, where every process started costs:
+# small frames, views run side by side, waits poll with shell builtins.
+#
+# Environment: CG_DAEMON_WRAP, a command camguardd runs under (e.g.
+# "valgrind --leak-check=full --log-file=/tmp/vg.%p"); CG_DAEMON_WAIT,
+# seconds for the workers to attach their channels (default 60).
 set -euo pipefail
 
+here=.
+[[ ${BASH_SOURCE[0]} != */* ]] || here=${BASH_SOURCE[0]%/*}
 # shellcheck source=tests/guest/lib.sh
-. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+. "$here/lib.sh"
+# shellcheck source=tests/guest/world.sh
+. "$here/world.sh"
 
-DAEMON=$CG_TOP/user/camguardd
-VIEW=$CG_TOP/user/camguard-view
-CTL=$CG_TOP/user/camguardctl
 PORT=8443
 ALICE=2001
 BOB=2002
 
 cg_start
-cg_require_tools openssl
-for p in "$DAEMON" "$VIEW" "$CTL"; do
-	[[ -x $p ]] || cg_bail "no $p: run make user on the host"
-done
+cg_world_init
+cg_require_tools python3
+PAIR=$CG_W/displays
+m=0 m2=0 # log marks (log_mark)
 
-# cg_add_users NAME:ID...: users (and groups of the same id) in copies of
-# /etc/passwd and /etc/group bound over the originals, in this guest only.
-add_users() {
-	local u
-	cp /etc/passwd "$CG_TMP/passwd"
-	cp /etc/group "$CG_TMP/group"
-	for u in "$@"; do
-		echo "${u%%:*}:x:${u#*:}:${u#*:}::/nonexistent:/usr/sbin/nologin" >>"$CG_TMP/passwd"
-		echo "${u%%:*}:x:${u#*:}:" >>"$CG_TMP/group"
+# ---- polling with builtins only -------------------------------------------------
+
+# A pipe nobody writes to: `read -t` on it is a sleep without a process.
+exec {TICK}<> <(:)
+
+# until_ok SECONDS CMD...: CMD every 0.1 s until it succeeds (cg_wait_for
+# and cg_wait_pid start a sleep process per round).
+until_ok() {
+	local deadline=$((SECONDS + $1)) nap
+	shift
+	until "$@"; do
+		((SECONDS < deadline)) || return 1
+		# shellcheck disable=SC2034 # nothing is ever read
+		read -rt 0.1 -u "$TICK" nap || true
 	done
-	mount --bind "$CG_TMP/passwd" /etc/passwd
-	mount --bind "$CG_TMP/group" /etc/group
 }
 
-# write_pairing FILE DISPLAY OWNER UID KEY: a pairing file, mode 0600.
-write_pairing() {
-	(
-		umask 077
-		cat >"$1" <<-EOF
-			# camguard pairing file of display $2.
-			version = 1
-			display = $2
-			owner = $3
-			owner_uid = $4
-			key = $5
-			address = 127.0.0.1:$PORT
-			fingerprint = $FPR
-		EOF
-	)
+phase() {
+	cg_diag "--- $1 (at ${SECONDS} s)"
 }
 
-# worker_pid UID: the pid of the cg-worker running as UID.
+# shellcheck disable=SC2317 # called through until_ok
+gone() {
+	! kill -0 "$1" 2>/dev/null
+}
+
+# pid_wait PID SECONDS: cg_wait_pid without processes: the exit status of
+# a background child, or 124 after killing it if it did not end in time.
+pid_wait() {
+	local rc=0
+	if ! until_ok "$2" gone "$1"; then
+		kill -TERM "$1" 2>/dev/null || true
+		until_ok 2 gone "$1" || kill -KILL "$1" 2>/dev/null || true
+		wait "$1" 2>/dev/null || true
+		return 124
+	fi
+	wait "$1" 2>/dev/null || rc=$?
+	return "$rc"
+}
+
+# now_ms: EPOCHREALTIME in milliseconds.
+now_ms() {
+	local t=${EPOCHREALTIME/[.,]/}
+	echo $((t / 1000))
+}
+
+# The daemon's log, read by the shell itself from where it stopped, into
+# LOG_LINES (camguardd writes each line with one write()).
+LOG_LINES=()
+LOG_PART=''
+log_pull() {
+	local line=''
+	while IFS= read -r -u "$LOGFD" line; do
+		LOG_LINES+=("$LOG_PART$line")
+		LOG_PART=''
+	done
+	LOG_PART+=$line
+}
+
+# log_mark VAR: VAR = the number of log lines so far.
+log_mark() {
+	log_pull
+	printf -v "$1" %d "${#LOG_LINES[@]}"
+}
+
+# log_seen FROM ERE [N]: at least N (default 1) lines from line FROM on
+# match; LOG_MATCH is the last of them, less camguardd's "camguardd[PID] ".
+log_seen() {
+	local re=$2 want=${3:-1} i n=0
+	log_pull
+	for ((i = $1; i < ${#LOG_LINES[@]}; i++)); do
+		if [[ ${LOG_LINES[i]} =~ $re ]]; then
+			n=$((n + 1))
+			LOG_MATCH=${LOG_LINES[i]#camguardd\[*\] }
+			((n < want)) || return 0
+		fi
+	done
+	return 1
+}
+
+# log_wait SECONDS FROM ERE [N]: wait for log_seen FROM ERE N.
+log_wait() {
+	local secs=$1
+	shift
+	until_ok "$secs" log_seen "$@"
+}
+
+# log_tail N: the last N lines of the log as diagnostics.
+log_tail() {
+	local i
+	log_pull
+	i=$((${#LOG_LINES[@]} - $1))
+	((i >= 0)) || i=0
+	for (( ; i < ${#LOG_LINES[@]}; i++)); do
+		printf '#   %s\n' "${LOG_LINES[i]}"
+	done
+}
+
+# fail_log DESC [N]: not ok, with the end of the daemon's log.
+fail_log() {
+	cg_fail "$1"
+	log_tail "${2:-30}"
+}
+
+# proc_status PID: /proc/PID/status into PS[Key] (fields joined by a space).
+# Taken in one go: `read` line by line seeks back after each line, and this
+# file, made anew at each seek, shifts under it while the process runs.
+declare -A PS
+proc_status() {
+	local line f
+	local -a lines
+	PS=()
+	mapfile -t lines 2>/dev/null <"/proc/$1/status" || return 1
+	for line in "${lines[@]}"; do
+		read -ra f <<<"$line"
+		[[ -n ${f[0]-} && -n ${f[0]%:} ]] || continue
+		PS[${f[0]%:}]="${f[*]:1}"
+	done
+	[[ -n ${PS[Uid]-} ]]
+}
+
+# worker_pid VAR UID: VAR = the pid of the cg-worker running as UID.
 worker_pid() {
-	local d comm uid
+	local d comm
 	for d in /proc/[0-9]*; do
-		read -r comm <"$d/comm" 2>/dev/null || continue
+		read -r comm 2>/dev/null <"$d/comm" || continue
 		[[ $comm == cg-worker ]] || continue
-		uid=$(awk '/^Uid:/ { print $2 }' "$d/status" 2>/dev/null) || continue
-		if [[ $uid == "$1" ]]; then
-			echo "${d#/proc/}"
+		proc_status "${d#/proc/}" || continue
+		if [[ ${PS[Uid]-} == "$2 "* ]]; then
+			printf -v "$1" %s "${d#/proc/}"
 			return 0
 		fi
 	done
 	return 1
 }
 
-# log_has N PATTERN: the daemon's log has at least N lines matching.
-# shellcheck disable=SC2317 # called through cg_wait_for
-log_has() {
-	(($(grep -cE "$2" "$LOG" || true) >= $1))
+# chan_list: CHAN[NAME] = the id of the kernel channel NAME, CHANS the
+# listing (camguardctl channels; root sees every channel).
+declare -A CHAN
+chan_list() {
+	local id name rest
+	CHAN=()
+	CHANS=$("$CG_CTL" channels 2>&1) || return 1
+	while read -r id name rest; do
+		[[ $id =~ ^[0-9]+$ ]] || continue
+		CHAN[$name]=${CHAN[$name]:+${CHAN[$name]},}$id
+	done <<<"$CHANS"
 }
 
-log_count() {
-	grep -cE "$1" "$LOG" || true
-}
+# ---- displays ------------------------------------------------------------------
 
-# fail_log DESC: not ok, with the end of the daemon's log.
-fail_log() {
-	cg_fail "$1"
-	tail -n "${2:-30}" "$LOG" | cg_diag_file - "${2:-30}"
-}
-
-# view NAME UID FRAMES [ARGS...]: camguard-view of display NAME; its
-# output in $CG_TMP/view-NAME.out, its counters in view-NAME.stats.
+# view TAG PAIRING UID FRAMES [ARGS...]: camguard-view in the background,
+# its output in $CG_W/view-TAG.out, its counters in view-TAG.stats; FRAMES
+# 0: until stopped (SIGTERM: exit 0 if all was well).
+declare -A VPID VRC VS
 view() {
-	local name=$1 uid=$2 frames=$3
-	shift 3
-	timeout 120 "$VIEW" --pairing "$CG_TMP/view-$name.pair" \
-		--connect "127.0.0.1:$PORT" --expect-owner "$uid" \
-		--frames "$frames" --duration 90 \
-		--stats-file "$CG_TMP/view-$name.stats" "$@" \
-		>"$CG_TMP/view-$name.out" 2>&1
+	local tag=$1 pair=$2 uid=$3 frames=$4 lim=(--duration 240)
+	shift 4
+	if ((frames)); then
+		lim=(--duration 60 --frames "$frames")
+	fi
+	cg_bg "$CG_VIEW" --pairing "$pair" --expect-owner "$uid" "${lim[@]}" \
+		--stats-file "$CG_W/view-$tag.stats" "$@" >"$CG_W/view-$tag.out" 2>&1
+	VPID[$tag]=$CG_BG_PID
 }
 
-stat_of() {
-	awk -v k="$2" '$1 == k { print $2 }' "$CG_TMP/view-$1.stats" 2>/dev/null
+# vload TAG: the view's counters into VS[KEY] (written every second).
+vload() {
+	local k v
+	VS=()
+	[[ -r $CG_W/view-$1.stats ]] || return 0
+	while read -r k v; do
+		VS[$k]=$v
+	done <"$CG_W/view-$1.stats"
 }
 
-# check_view DESC NAME UID FRAMES: a view that must accept FRAMES frames.
+# view_end TAG [SECONDS]: wait for the view; VRC[TAG], and VS loaded.
+view_end() {
+	local rc=0
+	pid_wait "${VPID[$1]}" "${2:-90}" || rc=$?
+	VRC[$1]=$rc
+	vload "$1"
+}
+
+# live_at TAG N: the running view has accepted N frames (or ended).
+# shellcheck disable=SC2317 # called through until_ok
+live_at() {
+	vload "$1"
+	((${VS[accepted]:-0} >= $2)) || ! cg_alive "${VPID[$1]}"
+}
+
+view_diag() {
+	cg_diag "camguard-view $1: exit ${VRC[$1]-running}, accepted ${VS[accepted]-?}, foreign_owner ${VS[foreign_owner]-?}"
+	cg_diag_file "$CG_W/view-$1.out" 15
+	log_tail 30
+}
+
+# check_view DESC TAG UID FRAMES: a view that must accept FRAMES frames.
 check_view() {
-	local desc=$1 name=$2 uid=$3 frames=$4 rc=0 acc
-	view "$name" "$uid" "$frames" || rc=$?
-	acc=$(stat_of "$name" accepted)
-	if ((rc == 0)) && [[ ${acc:-0} -ge $frames && $(stat_of "$name" foreign_owner) == 0 ]]; then
-		cg_pass "$desc ($acc frames accepted, stamps of owner $uid)"
+	view_end "$2"
+	if ((${VRC[$2]} == 0 && ${VS[accepted]:-0} >= $4)) && [[ ${VS[foreign_owner]-} == 0 ]]; then
+		cg_pass "$1 (${VS[accepted]} frames accepted, stamps of owner $3)"
 	else
-		cg_fail "$desc" "camguard-view exited $rc, accepted ${acc:-?}"
-		cg_diag_file "$CG_TMP/view-$name.out" 20
-		tail -n 40 "$LOG" | cg_diag_file - 40
+		cg_fail "$1"
+		view_diag "$2"
 	fi
 }
 
-add_users cgalice:$ALICE cgbob:$BOB
+# check_live DESC TAG UID FRAMES: a running view has accepted FRAMES frames.
+check_live() {
+	until_ok 60 live_at "$2" "$4" || true
+	if cg_alive "${VPID[$2]}" && ((${VS[accepted]:-0} >= $4)) &&
+		[[ ${VS[foreign_owner]-} == 0 ]]; then
+		cg_pass "$1 (${VS[accepted]} frames accepted so far, stamps of owner $3)"
+	else
+		cg_fail "$1"
+		view_diag "$2"
+	fi
+}
+
+# ---- users, cameras, configuration, pairings -------------------------------------
+
+phase "set-up"
+# Side by side where they can: every program started costs here.
+cg_world_users alice:$ALICE bob:$BOB &
+userspid=$!
+cg_world_cert "$CG_W/camguardd" >"$CG_W/cert.out" 2>&1 &
+certpid=$!
 # shellcheck disable=SC2119 # the default parameters
 cg_load cameras=2 || cg_bail "loading camguard"
 NODE0=$(cg_node 0)
 NODE1=$(cg_node 1)
 chmod 0666 "$NODE0" "$NODE1"
-"$CTL" bind 0 cgalice >/dev/null || cg_bail "camguardctl bind 0 cgalice"
-"$CTL" bind 1 cgbob >/dev/null || cg_bail "camguardctl bind 1 cgbob"
+wait "$userspid" || cg_bail "cannot add the users"
+# bind_cameras: camera 0 to cgalice, 1 to cgbob.
+bind_cameras() {
+	local p0 rc=0
+	"$CG_CTL" bind 0 cgalice >/dev/null &
+	p0=$!
+	"$CG_CTL" bind 1 cgbob >/dev/null || rc=1
+	wait "$p0" || rc=1
+	return "$rc"
+}
+bind_cameras || cg_bail "camguardctl bind 0 cgalice, 1 cgbob"
 cg_pass "camguard loaded, camera 0 bound to cgalice, camera 1 to cgbob"
 
-ETC=$CG_TMP/etc
-mkdir -m 0700 "$ETC"
-openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
-	-subj /CN=camguardd -days 2 -keyout "$ETC/key.pem" \
-	-out "$ETC/cert.pem" 2>/dev/null || cg_bail "openssl req"
-FPR=$(openssl x509 -noout -fingerprint -sha256 -in "$ETC/cert.pem")
-FPR=${FPR#*=}
-KEY_ALICE=$(openssl rand -hex 32)
-KEY_BOB=$(openssl rand -hex 32)
-write_pairing "$ETC/alice-hub.pair" alice-hub cgalice $ALICE "$KEY_ALICE"
-write_pairing "$ETC/bob-hub.pair" bob-hub cgbob $BOB "$KEY_BOB"
-# The displays' copies (camguard-view runs as root here).
-cp "$ETC/alice-hub.pair" "$CG_TMP/view-alice-hub.pair"
-cp "$ETC/bob-hub.pair" "$CG_TMP/view-bob-hub.pair"
-# A display that claims to be alice-hub with another key.
-write_pairing "$CG_TMP/view-wrong-key.pair" alice-hub cgalice $ALICE "$(openssl rand -hex 32)"
-
-CONF=$ETC/camguardd.conf
+# write_config FILE QUALITY BOB-CAMERA: camera 0 by device node, camera 1
+# by id; 160x120 frames (the smallest the stamp fits) at 15 fps.
+# write_timeout has room for the seconds a loaded host stops the guest:
+# a worker that was not scheduled for that long finds its records
+# unsent and blames its displays.
 write_config() {
-	cat >"$CONF" <<-EOF
+	local text
+	IFS= read -r -d '' text <<-EOF || true
 		[listen]
 		address = 127.0.0.1:$PORT
-		certificate = $ETC/cert.pem
-		private_key = $ETC/key.pem
+		certificate = $CG_W/camguardd.crt
+		private_key = $CG_W/camguardd.key
 
 		[limits]
 		handshake_timeout = 10s
-		write_timeout = 3s
+		write_timeout = 5s
 		max_queued_records = 4
-		restart_backoff_max = 2s
+		restart_backoff_max = 500ms
 
 		[camera front]
 		device = $NODE0
 		owner = cgalice
 		format = YUYV
-		size = 320x240
-		fps = 10
+		size = 160x120
+		fps = 15
 
 		[camera back]
 		id = 1
 		owner = cgbob
 		format = YUYV
-		size = 320x240
-		fps = 10
-		jpeg_quality = ${1:-80}
+		size = 160x120
+		fps = 15
+		jpeg_quality = $2
 
 		[display alice-hub]
 		owner = cgalice
 		camera = front
-		pairing = $ETC/alice-hub.pair
+		pairing = $PAIR/alice-hub.pair
+
+		[display alice-tv]
+		owner = cgalice
+		camera = front
+		pairing = $PAIR/alice-tv.pair
 
 		[display bob-hub]
 		owner = cgbob
-		camera = back
-		pairing = $ETC/bob-hub.pair
+		camera = $3
+		pairing = $PAIR/bob-hub.pair
 	EOF
+	printf '%s' "$text" >"$1"
 }
-write_config
+write_config "$CG_W_CONF" 80 back
+write_config "$CG_W/bad.conf" 80 front
+wait "$certpid" || {
+	cg_diag_file "$CG_W/cert.out"
+	cg_bail "no certificate for camguardd"
+}
 
-# ---- the config checker ------------------------------------------------------
+# ---- the config checker; pairings --------------------------------------------------
 
-out=$("$DAEMON" -c "$CONF" --check-config 2>&1) && rc=0 || rc=$?
+# Side by side: every program started costs here.
+"$CG_DAEMON" -c "$CG_W/bad.conf" --check-config >"$CG_W/bad.out" 2>&1 &
+badpid=$!
+"$CG_DAEMON" -c "$CG_W_CONF" --check-config >"$CG_W/good.out" 2>&1 &
+goodpid=$!
+pairpids=()
+for d in alice-hub alice-tv bob-hub; do
+	cg_world_pair "$d" "127.0.0.1:$PORT" >"$CG_W/pair-$d.out" 2>&1 &
+	pairpids+=($!)
+done
+wait "$goodpid" && rc=0 || rc=$?
+out=$(<"$CG_W/good.out")
 if ((rc == 0)); then
 	cg_pass "--check-config accepts the test config"
 else
 	cg_fail "--check-config accepts the test config" "exit $rc: $out"
 fi
-sed 's/^camera = back$/camera = front/' "$CONF" >"$ETC/bad.conf"
-out=$("$DAEMON" -c "$ETC/bad.conf" --check-config 2>&1) && rc=0 || rc=$?
+wait "$badpid" && rc=0 || rc=$?
+out=$(<"$CG_W/bad.out")
 if ((rc == 2)) && [[ $out == *"bad.conf:"[0-9]*": "* ]]; then
 	cg_pass "a display of another owner's camera: exit 2, '${out##*config: error: }'"
 else
 	cg_fail "a bad config exits 2 with FILE:LINE" "exit $rc: $out"
 fi
 
-# ---- start -------------------------------------------------------------------
+for d in alice-hub alice-tv bob-hub; do
+	wait "${pairpids[0]}" || {
+		cg_diag_file "$CG_W/pair-$d.out"
+		cg_bail "camguardctl pair $d failed"
+	}
+	pairpids=("${pairpids[@]:1}")
+done
+# key_of FILE VAR: VAR = the key of a pairing file.
+key_of() {
+	local k _eq v
+	while read -r k _eq v; do
+		[[ $k != key ]] || printf -v "$2" %s "$v"
+	done <"$1"
+}
+key_of "$PAIR/alice-hub.pair" KEY_ALICE
+# copy_pairing FROM TO [KEY]: a copy, mode 0600, with another key if given.
+copy_pairing() {
+	(
+		umask 077
+		while IFS= read -r line; do
+			[[ -z ${3-} || $line != "key = "* ]] || line="key = $3"
+			printf '%s\n' "$line"
+		done <"$1" >"$2"
+	)
+}
+# A display that claims to be alice-hub with another key.
+printf -v wrong '%08x' "$SRANDOM" "$SRANDOM" "$SRANDOM" "$SRANDOM" \
+	"$SRANDOM" "$SRANDOM" "$SRANDOM" "$SRANDOM"
+copy_pairing "$PAIR/alice-hub.pair" "$CG_W/wrong-key.pair" "$wrong"
 
-LOG=$CG_TMP/camguardd.log
-# CG_DAEMON_WRAP: e.g. "valgrind --leak-check=full --log-file=$CG_TMP/vg.%p"
-# shellcheck disable=SC2086 # a command line
-${CG_DAEMON_WRAP-} "$DAEMON" -c "$CONF" 2>"$LOG" &
-DPID=$!
-cg_bg_pids+=("$DPID")
+# ---- start -----------------------------------------------------------------------
 
-if cg_wait_for "${CG_DAEMON_WAIT:-60}" log_has 2 'attached to camera'; then
-	cg_pass "both workers attached their display's channel"
+phase "camguardd"
+if [[ -n ${CG_DAEMON_WRAP-} ]]; then
+	printf '#!/bin/bash\nexec %s %q "$@"\n' "$CG_DAEMON_WRAP" "$CG_DAEMON" >"$CG_W/camguardd.wrapped"
+	chmod +x "$CG_W/camguardd.wrapped"
+	CG_DAEMON=$CG_W/camguardd.wrapped
+fi
+cg_world_daemon 127.0.0.1 "$PORT"
+DPID=$CG_W_DAEMON_PID
+exec {LOGFD}<"$CG_W_LOG"
+
+if log_wait "${CG_DAEMON_WAIT:-60}" 0 'channel [0-9]+ attached to camera' 3; then
+	cg_pass "both workers attached their displays' channels (3)"
 else
 	fail_log "the workers did not start"
 	cg_bail "the workers did not start"
 fi
 
-# ---- privileges ----------------------------------------------------------------
+# ---- privileges --------------------------------------------------------------------
 
 for uid in $ALICE $BOB; do
 	cg_why=()
-	pid=$(worker_pid "$uid") || cg_why+=("no cg-worker with uid $uid")
-	if [[ -n ${pid-} ]]; then
-		st=/proc/$pid/status
-		grep -qE "^Uid:\s+$uid\s+$uid\s+$uid\s+$uid$" "$st" || cg_why+=("$(grep ^Uid: "$st")")
-		grep -qE "^Gid:\s+$uid\s+$uid\s+$uid\s+$uid$" "$st" || cg_why+=("$(grep ^Gid: "$st")")
-		grep -qE "^Groups:\s*$" "$st" || cg_why+=("$(grep ^Groups: "$st")")
+	pid=''
+	if ! worker_pid pid "$uid"; then
+		cg_why+=("no cg-worker with uid $uid")
+	elif proc_status "$pid"; then
+		[[ ${PS[Uid]} == "$uid $uid $uid $uid" ]] || cg_why+=("Uid: ${PS[Uid]}")
+		[[ ${PS[Gid]} == "$uid $uid $uid $uid" ]] || cg_why+=("Gid: ${PS[Gid]}")
+		[[ -z ${PS[Groups]-} ]] || cg_why+=("Groups: ${PS[Groups]}")
 		for c in CapInh CapPrm CapEff CapAmb; do
-			grep -qE "^$c:\s+0+$" "$st" || cg_why+=("$(grep "^$c:" "$st")")
+			[[ ${PS[$c]-x} =~ ^0+$ ]] || cg_why+=("$c: ${PS[$c]-}")
 		done
-		grep -qE '^NoNewPrivs:\s+1$' "$st" || cg_why+=("$(grep ^NoNewPrivs: "$st")")
-		[[ $(awk '/^PPid:/ { print $2 }' "$st") == "$DPID" ]] || cg_why+=("not a child of camguardd")
+		[[ ${PS[NoNewPrivs]-} == 1 ]] || cg_why+=("NoNewPrivs: ${PS[NoNewPrivs]-}")
+		[[ ${PS[PPid]} == "$DPID" ]] || cg_why+=("not a child of camguardd")
+	else
+		cg_why+=("worker $pid vanished")
 	fi
 	cg_report "worker of uid $uid: uid/gid $uid, no groups, no capabilities, no_new_privs" "${cg_why[@]}"
 done
 
-# ---- frames --------------------------------------------------------------------
+# ---- frames; refusals ----------------------------------------------------------------
 
-check_view "alice-hub receives and accepts cgalice's frames" alice-hub $ALICE 10
-check_view "bob-hub receives and accepts cgbob's frames" bob-hub $BOB 10
+phase "frames, refusals"
+# A display that never reads: once the file argv[5] exists, it
+# authenticates as display argv[2] and then reads nothing for argv[4]
+# seconds. Started now, as Python takes seconds to start under TCG.
+read -r -d '' STALL_PY <<-'PY' || true
+	import hashlib, hmac, os, socket, ssl, sys, time
+	port, name, key, secs = int(sys.argv[1]), sys.argv[2], bytes.fromhex(sys.argv[3]), float(sys.argv[4])
+	while not os.path.exists(sys.argv[5]):
+	    time.sleep(0.05)
+	s = socket.socket()
+	s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+	s.connect(("127.0.0.1", port))
+	s.sendall(b"CAMGUARD/1 " + name.encode() + b"\n")
+	ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+	ctx.check_hostname = False
+	ctx.verify_mode = ssl.CERT_NONE
+	t = ctx.wrap_socket(s)
+	ch = b""
+	while len(ch) < 36:
+	    ch += t.recv(36 - len(ch))
+	mac = hmac.new(key, b"camguard display auth v1\0" + name.encode() + ch[4:], hashlib.sha256).digest()
+	t.sendall(b"CGAU" + mac)
+	time.sleep(secs)
+PY
 
-rc=0
-view wrong-key $ALICE 1 || rc=$?
-if ((rc != 0)) && cg_wait_for 10 log_has 1 'display alice-hub: .*authentication failed: wrong pairing key'; then
-	cg_pass "a display with a wrong key is refused (camguard-view exit $rc)"
-else
-	cg_fail "a display with a wrong key is refused" "camguard-view exit $rc"
-	cg_diag_file "$CG_TMP/view-wrong-key.out" 10
-fi
+cg_bg /usr/bin/python3 -c "$STALL_PY" "$PORT" alice-hub "$KEY_ALICE" 60 "$CG_W/stall.go"
+spid=$CG_BG_PID
 
+log_mark m
+view alice-hub.1 "$PAIR/alice-hub.pair" $ALICE 10
+view wrong-key "$CG_W/wrong-key.pair" $ALICE 1
+# These two run until the kill -9 (bob-hub) and the revoke (alice-tv).
+view bob-hub.live "$PAIR/bob-hub.pair" $BOB 0
+view alice-tv.live "$PAIR/alice-tv.pair" $ALICE 0
 # An unknown name, and garbage, never reach a worker.
 exec 3<>/dev/tcp/127.0.0.1/$PORT
 printf 'CAMGUARD/1 nobody\n' >&3
 exec 4<>/dev/tcp/127.0.0.1/$PORT
 printf 'GET / HTTP/1.0\r\n\r\n' >&4
-if cg_wait_for 10 log_has 1 "no display 'nobody'" &&
-	cg_wait_for 10 log_has 1 'not a camguard hello line'; then
+
+check_view "alice-hub receives and accepts cgalice's frames" alice-hub.1 $ALICE 10
+check_live "bob-hub receives and accepts cgbob's frames" bob-hub.live $BOB 10
+check_live "alice-tv, cgalice's second display, receives and accepts her frames" alice-tv.live $ALICE 10
+
+view_end wrong-key 60
+if ((${VRC[wrong-key]} != 0)) &&
+	log_wait 10 "$m" 'display alice-hub: .*authentication failed: wrong pairing key'; then
+	cg_pass "a display with a wrong key is refused (camguard-view exit ${VRC[wrong-key]})"
+else
+	cg_fail "a display with a wrong key is refused"
+	view_diag wrong-key
+fi
+
+if log_wait 10 "$m" "no display 'nobody'" && log_wait 10 "$m" 'not a camguard hello line'; then
 	cg_pass "unknown display name and a non-hello line are refused by the supervisor"
 else
 	fail_log "unknown display name and a non-hello line are refused"
 fi
 exec 3>&- 4>&-
 
-# ---- a display that never reads ------------------------------------------------
+# ---- a display that never reads ------------------------------------------------------
 
-# stalled_display NAME KEY SECONDS: authenticate as NAME, then read nothing
-# for SECONDS (a small receive buffer, so TCP fills up quickly).
-stalled_display() {
-	/usr/bin/python3 - "$PORT" "$1" "$2" "$3" <<-'PY'
-		import hashlib, hmac, socket, ssl, sys, time
-		port, name, key, secs = int(sys.argv[1]), sys.argv[2], bytes.fromhex(sys.argv[3]), float(sys.argv[4])
-		s = socket.socket()
-		s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
-		s.connect(("127.0.0.1", port))
-		s.sendall(b"CAMGUARD/1 " + name.encode() + b"\n")
-		ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
-		ctx.check_hostname = False
-		ctx.verify_mode = ssl.CERT_NONE
-		t = ctx.wrap_socket(s)
-		ch = b""
-		while len(ch) < 36:
-		    ch += t.recv(36 - len(ch))
-		mac = hmac.new(key, b"camguard display auth v1\0" + name.encode() + ch[4:], hashlib.sha256).digest()
-		t.sendall(b"CGAU" + mac)
-		time.sleep(secs)
-	PY
+phase "a display that never reads"
+# Loopback TCP autotunes the board's send buffer to megabytes: seconds of
+# frames before anything queues. A 16 KiB ceiling, for this connection
+# only, fills it in a few frames; restored at once (and at exit).
+WMEM=/proc/sys/net/ipv4/tcp_wmem
+read -r wmem_saved <"$WMEM"
+wmem_restore() {
+	[[ -z ${wmem_saved-} ]] || echo "$wmem_saved" >"$WMEM"
 }
+trap 'wmem_restore; cg__cleanup' EXIT
+echo "4096 16384 16384" >"$WMEM"
 
-ndrop=$(log_count 'display alice-hub: .*write_timeout')
-# The board's socket buffers take about 10 s of frames first (loopback
-# autotuning); then the queue fills (dropped_full) and write_timeout hits.
-stalled_display alice-hub "$KEY_ALICE" 45 &
-spid=$!
-check_view "bob-hub gets frames while alice-hub's display stalls" bob-hub $BOB 20
-if cg_wait_for 60 log_has $((ndrop + 1)) 'display alice-hub: .*closed: write_timeout'; then
-	cg_pass "a display that takes nothing is closed after write_timeout"
+log_mark m
+: >"$CG_W/stall.go"
+if log_wait 60 "$m" 'display alice-hub: .*authenticated'; then
+	t_auth=$(now_ms)
+	vload alice-tv.live
+	tv0=${VS[accepted]:-0}
+	vload bob-hub.live
+	bob0=${VS[accepted]:-0}
+	if log_wait 60 "$m" 'display alice-hub: .*closed: write_timeout'; then
+		cg_pass "a display that takes nothing is closed after write_timeout ($(($(now_ms) - t_auth)) ms after it authenticated)"
+	else
+		fail_log "a display that takes nothing is closed after write_timeout"
+	fi
+	vload alice-tv.live
+	tv1=${VS[accepted]:-0}
+	vload bob-hub.live
+	bob1=${VS[accepted]:-0}
+	cg_why=()
+	((tv1 - tv0 >= 5)) || cg_why+=("alice-tv accepted $((tv1 - tv0)) frames meanwhile")
+	cg_report "alice-tv, on the same worker, gets frames while alice-hub's display stalls ($((tv1 - tv0)))" "${cg_why[@]}"
+	cg_why=()
+	((bob1 - bob0 >= 5)) || cg_why+=("bob-hub accepted $((bob1 - bob0)) frames meanwhile")
+	cg_report "bob-hub gets frames while alice-hub's display stalls ($((bob1 - bob0)))" "${cg_why[@]}"
 else
-	fail_log "a display that takes nothing is closed after write_timeout"
+	fail_log "the stalled display authenticates"
 fi
-wait "$spid" 2>/dev/null || true
-if cg_wait_for 15 log_has 1 'display alice-hub: info: stats: sent [0-9]+ dropped_full [1-9]'; then
-	cg_pass "its records beyond max_queued_records were dropped and counted"
+kill -KILL "$spid" 2>/dev/null || true
+pid_wait "$spid" 10 || true
+wmem_restore
+
+# ---- camguardctl revoke ----------------------------------------------------------
+
+phase "camguardctl revoke"
+chan_list || cg_diag "camguardctl channels: $CHANS"
+tv_chan=${CHAN[alice-tv]-}
+hub_chan=${CHAN[alice-hub]-}
+bob_chan=${CHAN[bob-hub]-}
+copy_pairing "$PAIR/alice-tv.pair" "$CG_W/alice-tv.old.pair"
+vload bob-hub.live
+bob0=${VS[accepted]:-0}
+log_mark m
+out=$("$CG_CTL" -c "$CG_W_CONF" revoke alice-tv 2>&1) && rc=0 || rc=$?
+cg_why=()
+((rc == 0)) || cg_why+=("exit $rc")
+[[ ! -e $PAIR/alice-tv.pair ]] || cg_why+=("$PAIR/alice-tv.pair is still there")
+[[ $out == *"removed $PAIR/alice-tv.pair"* ]] || cg_why+=("it does not say it removed the pairing file")
+[[ $tv_chan =~ ^[0-9]+$ ]] || cg_why+=("alice-tv had not one kernel channel before: '$tv_chan'")
+[[ $out == *"deleted kernel channel $tv_chan (alice-tv)"* ]] || cg_why+=("it does not say it deleted channel $tv_chan")
+cg_report "camguardctl revoke alice-tv: exit 0, pairing file removed, kernel channel $tv_chan deleted" "${cg_why[@]}"
+((${#cg_why[@]} == 0)) || cg_diag "$out"
+
+view_end alice-tv.live 20
+cg_why=()
+((${VRC[alice-tv.live]} == 3)) || cg_why+=("camguard-view exited ${VRC[alice-tv.live]}, not 3 (connection lost)")
+log_wait 10 "$m" "display alice-tv: warning: the kernel revoked channel $tv_chan \(deleted\)" ||
+	cg_why+=("camguardd did not log the revocation of channel $tv_chan")
+cg_report "alice-tv's connection ends: the kernel revoked channel $tv_chan to cgalice's worker" "${cg_why[@]}"
+((${#cg_why[@]} == 0)) || view_diag alice-tv.live
+
+# The worker restarts and creates its channels again, but for alice-tv.
+if log_wait 30 "$m" 'display alice-tv: error: refused:' &&
+	log_wait 30 "$m" 'display alice-hub: .*channel [0-9]+ attached'; then
+	cg_pass "cgalice's worker restarted, alice-tv refused, alice-hub's channel attached"
+else
+	fail_log "cgalice's worker restarted without alice-tv"
+fi
+cg_why=()
+chan_list || cg_why+=("camguardctl channels failed")
+[[ -z ${CHAN[alice-tv]-} ]] || cg_why+=("alice-tv still has channel ${CHAN[alice-tv]}")
+[[ ${CHAN[alice-hub]-} =~ ^[0-9]+$ && ${CHAN[alice-hub]} != "$hub_chan" ]] ||
+	cg_why+=("alice-hub's channel: was $hub_chan, now '${CHAN[alice-hub]-}'")
+[[ -n $bob_chan && ${CHAN[bob-hub]-} == "$bob_chan" ]] ||
+	cg_why+=("bob-hub's channel: was $bob_chan, now '${CHAN[bob-hub]-}'")
+cg_report "camguardctl channels: no alice-tv, alice-hub ${hub_chan:-?} -> ${CHAN[alice-hub]-?}, bob-hub ${bob_chan:-?} untouched" "${cg_why[@]}"
+((${#cg_why[@]} == 0)) || cg_diag "$CHANS"
+
+# The stalled display's records were counted in its worker's last stats.
+if log_seen 0 'display alice-hub: info: exit \(restart\): sent [0-9]+ dropped_full [1-9][0-9]*'; then
+	cg_pass "the stalled display's records beyond max_queued_records were dropped and counted ('${LOG_MATCH%% connections *}')"
 else
 	fail_log "dropped_full counted for the stalled display"
 fi
 
-# ---- a worker killed -----------------------------------------------------------
+out=$("$CG_CTL" -c "$CG_W_CONF" revoke alice-tv 2>&1) && rc=0 || rc=$?
+if ((rc == 0)) && [[ $out == *"revoked already"* && $out == *"no live kernel channel of display alice-tv"* ]]; then
+	cg_pass "revoking alice-tv again: exit 0, nothing left to remove"
+else
+	cg_fail "revoking alice-tv again: exit 0, nothing left to remove" "exit $rc: $out"
+fi
 
-old=$(worker_pid $ALICE || true)
-n=$(log_count 'display alice-hub: .*channel [0-9]+ attached')
+log_mark m
+view alice-tv.old "$CG_W/alice-tv.old.pair" $ALICE 1
+view alice-hub.2 "$PAIR/alice-hub.pair" $ALICE 5
+view_end alice-tv.old 60
+if ((${VRC[alice-tv.old]} != 0)) &&
+	log_wait 10 "$m" 'display alice-tv: warning: connection from .* refused: the display has no channel'; then
+	cg_pass "alice-tv's revoked pairing file opens nothing (camguard-view exit ${VRC[alice-tv.old]})"
+else
+	cg_fail "alice-tv's revoked pairing file opens nothing"
+	view_diag alice-tv.old
+fi
+check_view "alice-hub gets frames again after the revoke" alice-hub.2 $ALICE 5
+
+# ---- a worker killed -----------------------------------------------------------------
+
+phase "kill -9"
+old=''
+worker_pid old $ALICE || true
+log_mark m
 [[ -z $old ]] || kill -KILL "$old"
-if cg_wait_for 30 log_has 1 'worker cgalice: .*killed by signal 9' &&
-	cg_wait_for 60 log_has $((n + 1)) 'display alice-hub: .*channel [0-9]+ attached'; then
-	new=$(worker_pid $ALICE || echo none)
-	cg_pass "SIGKILLed worker $old restarted as $new"
+if log_wait 30 "$m" 'worker cgalice: .*killed by signal 9' &&
+	log_wait 60 "$m" 'display alice-hub: .*channel [0-9]+ attached'; then
+	new=none
+	worker_pid new $ALICE || true
+	cg_pass "SIGKILLed worker ${old:-?} restarted as $new"
 else
 	fail_log "SIGKILLed worker restarted"
 fi
-check_view "alice-hub gets frames again after the restart" alice-hub $ALICE 5
-check_view "bob-hub was not disturbed" bob-hub $BOB 5
+view alice-hub.3 "$PAIR/alice-hub.pair" $ALICE 5
+kill -TERM "${VPID[bob-hub.live]}"
+check_view "alice-hub gets frames again after the restart" alice-hub.3 $ALICE 5
 
-# ---- SIGHUP --------------------------------------------------------------------
+# bob-hub's one connection lived through the stall, the revoke and the kill.
+view_end bob-hub.live 20
+cg_why=()
+((${VRC[bob-hub.live]} == 0)) || cg_why+=("camguard-view exited ${VRC[bob-hub.live]}")
+[[ ${VS[connections]-} == 1 ]] || cg_why+=("${VS[connections]-?} connections")
+((${VS[accepted]:-0} - bob0 >= 5)) || cg_why+=("$((${VS[accepted]:-0} - bob0)) frames since the revoke")
+[[ ${VS[foreign_owner]-} == 0 ]] || cg_why+=("foreign_owner ${VS[foreign_owner]-?}")
+cg_report "bob-hub was not disturbed: one connection throughout, ${VS[accepted]:-?} frames" "${cg_why[@]}"
+((${#cg_why[@]} == 0)) || view_diag bob-hub.live
 
-write_config 60
-n=$(log_count 'display bob-hub: .*channel [0-9]+ attached')
+# ---- SIGHUP ----------------------------------------------------------------------------
+
+phase "SIGHUP"
+cg_world_pair alice-tv "127.0.0.1:$PORT"
+write_config "$CG_W_CONF" 60 back
+log_mark m
 kill -HUP "$DPID"
-if cg_wait_for 60 log_has 1 'supervisor: .*reloaded' &&
-	cg_wait_for 60 log_has $((n + 1)) 'display bob-hub: .*channel [0-9]+ attached'; then
-	cg_pass "SIGHUP reloads the config and restarts the workers"
+if log_wait 60 "$m" 'supervisor: .*reloaded' &&
+	log_wait 60 "$m" 'display bob-hub: .*channel [0-9]+ attached' &&
+	log_wait 60 "$m" 'display alice-tv: .*channel [0-9]+ attached' &&
+	log_wait 60 "$m" 'display alice-hub: .*channel [0-9]+ attached'; then
+	cg_pass "SIGHUP reloads the config and restarts the workers (alice-tv paired again)"
 else
 	fail_log "SIGHUP reload"
 fi
-check_view "bob-hub gets frames after the reload" bob-hub $BOB 5
 
-echo 'this is not a config' >"$CONF"
+echo 'this is not a config' >"$CG_W_CONF"
+log_mark m2
 kill -HUP "$DPID"
-if cg_wait_for 30 log_has 1 'keeping the running configuration'; then
-	check_view "a bad config on SIGHUP keeps the old one running" alice-hub $ALICE 3
+if log_wait 30 "$m2" 'keeping the running configuration'; then
+	view alice-hub.4 "$PAIR/alice-hub.pair" $ALICE 3
+	view bob-hub.4 "$PAIR/bob-hub.pair" $BOB 5
+	view alice-tv.4 "$PAIR/alice-tv.pair" $ALICE 5
+	view alice-tv.old2 "$CG_W/alice-tv.old.pair" $ALICE 1
+	check_view "bob-hub gets frames after the reload" bob-hub.4 $BOB 5
+	check_view "alice-tv, paired again, gets frames with its new key" alice-tv.4 $ALICE 5
+	view_end alice-tv.old2 60
+	if ((${VRC[alice-tv.old2]} != 0)) &&
+		log_wait 10 "$m" 'display alice-tv: .*authentication failed: wrong pairing key'; then
+		cg_pass "alice-tv's revoked key is refused by its new channel (camguard-view exit ${VRC[alice-tv.old2]})"
+	else
+		cg_fail "alice-tv's revoked key is refused by its new channel"
+		view_diag alice-tv.old2
+	fi
+	check_view "a bad config on SIGHUP keeps the old one running" alice-hub.4 $ALICE 3
 else
 	fail_log "a bad config on SIGHUP is refused"
 fi
 
-# ---- cameras disconnected, module reloaded --------------------------------------
+# ---- cameras disconnected, module reloaded --------------------------------------------
 
-# shellcheck disable=SC2317 # called through cg_wait_for
+phase "module reload"
+# rmmod once nothing holds the module (a process per try is dear).
+# shellcheck disable=SC2317 # called through until_ok
 try_rmmod() {
-	rmmod camguard 2>/dev/null
+	local refs=0
+	read -r refs 2>/dev/null </sys/module/camguard/refcnt || true
+	((refs == 0)) && rmmod camguard 2>/dev/null
 }
 
-na=$(log_count 'display alice-hub: .*channel [0-9]+ attached')
-nb=$(log_count 'display bob-hub: .*channel [0-9]+ attached')
+log_mark m
 echo camguard.0 >"$CG_DRV_SYS/unbind"
 echo camguard.1 >"$CG_DRV_SYS/unbind"
 # Workers see their nodes fail, close them and exit: then rmmod works.
-if cg_wait_for 60 try_rmmod; then
+if until_ok 60 try_rmmod; then
 	cg_load cameras=2 || cg_bail "reloading camguard"
 	chmod 0666 "$(cg_node 0)" "$(cg_node 1)"
-	"$CTL" bind 0 cgalice >/dev/null || cg_bail "camguardctl bind 0 cgalice"
-	"$CTL" bind 1 cgbob >/dev/null || cg_bail "camguardctl bind 1 cgbob"
-	if cg_wait_for 60 log_has $((na + 1)) 'display alice-hub: .*channel [0-9]+ attached' &&
-		cg_wait_for 60 log_has $((nb + 1)) 'display bob-hub: .*channel [0-9]+ attached'; then
+	bind_cameras || cg_bail "camguardctl bind 0 cgalice, 1 cgbob"
+	if log_wait 60 "$m" 'display alice-hub: .*channel [0-9]+ attached' &&
+		log_wait 60 "$m" 'display bob-hub: .*channel [0-9]+ attached'; then
 		cg_pass "cameras unbound, module reloaded: both workers came back by themselves"
 	else
 		fail_log "workers come back after a module reload"
 	fi
-	check_view "alice-hub gets frames after the module reload" alice-hub $ALICE 3 --reconnect
-	check_view "bob-hub gets frames after the module reload" bob-hub $BOB 3 --reconnect
+	view alice-hub.5 "$PAIR/alice-hub.pair" $ALICE 3 --reconnect
+	view bob-hub.5 "$PAIR/bob-hub.pair" $BOB 3 --reconnect
+	check_view "alice-hub gets frames after the module reload" alice-hub.5 $ALICE 3
+	check_view "bob-hub gets frames after the module reload" bob-hub.5 $BOB 3
 else
 	fail_log "workers let go of unbound cameras (rmmod camguard failed for 60 s)"
 fi
 
-# ---- SIGTERM -------------------------------------------------------------------
+# ---- SIGTERM ---------------------------------------------------------------------------
 
-kill -TERM "$DPID"
+phase "SIGTERM"
 rc=0
-cg_wait_pid "$DPID" 20 || rc=$?
+cg_world_daemon_stop || rc=$?
 cg_why=()
 ((rc == 0)) || cg_why+=("camguardd exited $rc")
-! worker_pid $ALICE >/dev/null || cg_why+=("a worker of cgalice is left")
-! worker_pid $BOB >/dev/null || cg_why+=("a worker of cgbob is left")
+! worker_pid pid $ALICE || cg_why+=("a worker of cgalice is left")
+! worker_pid pid $BOB || cg_why+=("a worker of cgbob is left")
 cg_report "SIGTERM: camguardd and its workers exit, status 0" "${cg_why[@]}"
 
 # The final counters.
-grep -E ': info: exit' "$LOG" | cg_diag_file - 20
+log_pull
+finals=()
+errors=()
+for line in "${LOG_LINES[@]}"; do
+	[[ $line != *": info: exit: "* ]] || finals+=("${line#camguardd\[*\] }")
+	[[ $line != *": error: "* ]] || errors+=("${line#camguardd\[*\] }")
+done
+cg_diag "${finals[@]}"
 cg_why=()
-grep -qE 'display alice-hub: info: exit: sent [1-9]' "$LOG" || cg_why+=("alice-hub: nothing sent")
-grep -qE 'camera (front|back): info: exit: frames [1-9][0-9]* encoded [1-9][0-9]* digest_mismatch 0 missing_event [0-9]+ unverified 0' "$LOG" ||
+log_seen 0 'display alice-hub: info: exit: sent [1-9]' || cg_why+=("alice-hub: nothing sent")
+log_seen 0 'camera (front|back): info: exit: frames [1-9][0-9]* encoded [1-9][0-9]* digest_mismatch 0 missing_event [0-9]+ unverified 0' ||
 	cg_why+=("no camera exit line with frames encoded and no digest mismatch")
-grep -qE 'supervisor: info: exit: accepted [1-9].* bad_hello [1-9].* unknown_display [1-9]' "$LOG" ||
+log_seen 0 'supervisor: info: exit: accepted [1-9].* bad_hello [1-9].* unknown_display [1-9]' ||
 	cg_why+=("supervisor counters do not show the refused connections")
 cg_report "final counters: records sent, no digest mismatch, refusals counted" "${cg_why[@]}"
-if grep -qE 'error:' "$LOG"; then
-	cg_diag "error lines in the log:"
-	grep -E 'error:' "$LOG" | cg_diag_file - 20
+if ((${#errors[@]})); then
+	cg_diag "error lines in the log (alice-tv's are the revoke's):" "${errors[@]:0:20}"
 fi
 
 if [[ -n ${CG_DAEMON_WRAP-} ]]; then
-	for f in "$CG_TMP"/vg.*; do
+	for f in "$CG_TMP"/vg.* /tmp/vg.*; do
 		[[ -e $f ]] || continue
 		cg_diag "$(basename "$f"): $(grep -hE 'ERROR SUMMARY|definitely lost|indirectly lost|FILE DESCRIPTORS' "$f" | sed 's/^==[0-9]*== //' | tr '\n' ';')"
 	done
 fi
-umount /etc/passwd /etc/group 2>/dev/null || true
+phase "done"
 cg_done
