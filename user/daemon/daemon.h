@@ -271,7 +271,8 @@ struct cg_conn *cg_display_next(const struct cg_conn *c);
 bool cg_display_room(struct cg_display *d);
 void cg_display_queue(struct cg_worker *w, struct cg_display *d,
 		      uint8_t *rec, size_t len);
-void cg_display_timeouts(struct cg_worker *w, uint64_t now, int *timeout);
+void cg_display_deadlines(struct cg_worker *w, uint64_t now, int *timeout);
+void cg_display_timeouts(struct cg_worker *w, uint64_t now);
 void cg_display_reap(struct cg_worker *w);
 void cg_display_close_all(struct cg_worker *w);
 

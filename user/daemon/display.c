@@ -451,43 +451,54 @@ void cg_display_queue(struct cg_worker *w, struct cg_display *d,
 	c->q_count++;
 }
 
-/* Close what is overdue; fold the next deadline into *@timeout. */
-void cg_display_timeouts(struct cg_worker *w, uint64_t now, int *timeout)
+/* When @c is next overdue: its handshake, write or idle deadline. */
+static uint64_t conn_deadline(const struct cg_config_limits *lim,
+			      const struct cg_conn *c)
+{
+	uint64_t d;
+
+	if (c->state != CONN_READY)
+		return c->deadline_ms;
+	d = c->last_io_ms + lim->idle_timeout_ms;
+	if (c->q_count && c->last_write_ms + lim->write_timeout_ms < d)
+		d = c->last_write_ms + lim->write_timeout_ms;
+	return d;
+}
+
+/* Fold every connection's next deadline into *@timeout (for poll()). */
+void cg_display_deadlines(struct cg_worker *w, uint64_t now, int *timeout)
+{
+	struct cg_conn *c;
+
+	for (c = w->conns; c; c = c->next)
+		if (!c->dead)
+			cg_timeout_until(timeout,
+					 conn_deadline(&w->cfg->limits, c), now);
+}
+
+/*
+ * Close what is overdue. Called after poll() and the I/O it reported, so
+ * the progress a display made meanwhile counts.
+ */
+void cg_display_timeouts(struct cg_worker *w, uint64_t now)
 {
 	const struct cg_config_limits *lim = &w->cfg->limits;
 	struct cg_conn *c;
 
 	for (c = w->conns; c; c = c->next) {
-		if (c->dead)
+		if (c->dead || now < conn_deadline(lim, c))
 			continue;
-		if (c->state != CONN_READY) {
-			if (now >= c->deadline_ms) {
-				c->disp->st.timeouts++;
-				conn_close(w, c, CG_LOG_WARN,
-					   "handshake_timeout: no authentication in time");
-				continue;
-			}
-			cg_timeout_until(timeout, c->deadline_ms, now);
-			continue;
-		}
-		if (c->q_count &&
-		    now >= c->last_write_ms + lim->write_timeout_ms) {
-			c->disp->st.timeouts++;
+		c->disp->st.timeouts++;
+		if (c->state != CONN_READY)
+			conn_close(w, c, CG_LOG_WARN,
+				   "handshake_timeout: no authentication in time");
+		else if (c->q_count &&
+			 now >= c->last_write_ms + lim->write_timeout_ms)
 			conn_close(w, c, CG_LOG_WARN,
 				   "write_timeout: the display takes nothing");
-			continue;
-		}
-		if (now >= c->last_io_ms + lim->idle_timeout_ms) {
-			c->disp->st.timeouts++;
+		else
 			conn_close(w, c, CG_LOG_INFO,
 				   "idle_timeout: nothing sent or received");
-			continue;
-		}
-		if (c->q_count)
-			cg_timeout_until(timeout, c->last_write_ms +
-					 lim->write_timeout_ms, now);
-		cg_timeout_until(timeout, c->last_io_ms + lim->idle_timeout_ms,
-				 now);
 	}
 }
 

@@ -378,6 +378,15 @@ static int run_loop(struct cg_worker *w)
 	while (!w->stop && !w->restart) {
 		uint64_t now = cg_now_ms();
 
+		/*
+		 * Only deadlines here: whether a display is overdue is decided
+		 * after poll() and its I/O, so a worker that was not scheduled
+		 * for a while does not blame displays whose sockets have room.
+		 */
+		timeout = -1;
+		cg_timeout_until(&timeout, next_stats, now);
+		cg_display_deadlines(w, now, &timeout);
+
 		n = 0;
 		pfd[n++] = (struct pollfd){ .fd = w->sigfd, .events = POLLIN };
 		pfd[n++] = (struct pollfd){ .fd = w->sock, .events = POLLIN };
@@ -399,10 +408,6 @@ static int run_loop(struct cg_worker *w)
 				.events = cg_display_events(c),
 			};
 		}
-		timeout = -1;
-		cg_timeout_until(&timeout, next_stats, now);
-		cg_display_timeouts(w, now, &timeout);
-
 		ret = poll(pfd, n, timeout);
 		if (ret < 0 && errno != EINTR) {
 			ret = -errno;
@@ -425,8 +430,9 @@ static int run_loop(struct cg_worker *w)
 					cg_display_io(w, pconn[i - first_conn],
 						      pfd[i].revents);
 		}
-		cg_display_reap(w);
 		now = cg_now_ms();
+		cg_display_timeouts(w, now);
+		cg_display_reap(w);
 		if (now >= next_stats) {
 			log_stats(w, "stats");
 			next_stats = now + CG_STATS_INTERVAL_MS;
