@@ -258,7 +258,8 @@ int cg_nl_request(struct cg_nl *nl, uint8_t cmd, bool dump, cg_nl_put_fn put,
 		if (ret < 0 && !call.err) {
 			snprintf(nl->errmsg, sizeof(nl->errmsg), "receive: %s",
 				 nl_geterror(ret));
-			ret = -EIO;
+			/* The table changed while it was dumped: retryable. */
+			ret = ret == -NLE_DUMP_INTR ? -EAGAIN : -EIO;
 			goto out;
 		}
 	}

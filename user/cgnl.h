@@ -45,7 +45,9 @@ void cg_nl_close(struct cg_nl *nl);
  * Send @cmd (with NLM_F_DUMP if @dump), attributes from @put (may be NULL),
  * and hand every reply to @fn (may be NULL) until the final ack or the end
  * of the dump. Returns 0 or a negative errno; on error nl->errmsg says why
- * (the kernel's extack message when there is one).
+ * (the kernel's extack message when there is one). -EAGAIN: the dumped
+ * table changed meanwhile (NLM_F_DUMP_INTR) and @fn may have seen an
+ * inconsistent view; run the dump again.
  */
 int cg_nl_request(struct cg_nl *nl, uint8_t cmd, bool dump, cg_nl_put_fn put,
 		  void *put_arg, cg_nl_msg_fn fn, void *arg);

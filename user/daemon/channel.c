@@ -62,11 +62,16 @@ static int resolve_one(uint8_t cmd, struct nlattr **a, void *arg)
 
 int cg_channel_resolve(struct cg_worker *w)
 {
-	unsigned int i;
+	unsigned int i, tries = 0;
 	int ret;
 
-	ret = cg_nl_request(&w->nl, CAMGUARD_CMD_CAM_GET, true, NULL, NULL,
-			    resolve_one, w);
+	/* A camera coming or going interrupts the dump: read it again. */
+	do {
+		for (i = 0; i < w->n_cams; i++)
+			w->cams[i].resolved = false;
+		ret = cg_nl_request(&w->nl, CAMGUARD_CMD_CAM_GET, true, NULL,
+				    NULL, resolve_one, w);
+	} while (ret == -EAGAIN && ++tries < 3);
 	if (ret < 0) {
 		cg_err(w->mod, "listing camguard cameras: %s", w->nl.errmsg);
 		return ret;
