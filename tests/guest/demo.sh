@@ -99,12 +99,16 @@ echo "--- alice's pairing file presented as bob's display"
 sed 's/^display = alice-phone$/display = bob-tablet/' "$CG_W/displays/alice-phone.pair" \
 	>"$CG_W/impostor.pair"
 chmod 0600 "$CG_W/impostor.pair"
-if "$CG_VIEW" --pairing "$CG_W/impostor.pair" --frames 1 --duration 20 \
-	--stats-file "$CG_W/impostor.stats"; then
-	cg_fail "camguardd refuses a display that proves the wrong key"
-else
-	cg_pass "camguardd refuses a display that proves the wrong key (accepted $(cg_world_stat "$CG_W/impostor.stats" accepted))"
-fi
+rc=0
+"$CG_VIEW" --pairing "$CG_W/impostor.pair" --frames 1 --duration 20 \
+	--stats-file "$CG_W/impostor.stats" || rc=$?
+accepted=$(cg_world_stat "$CG_W/impostor.stats" accepted)
+refused=$(cg_world_stat "$CG_W/impostor.stats" auth_failed)
+why=()
+((rc != 0)) || why+=("camguard-view exited 0")
+((accepted == 0)) || why+=("$accepted frames accepted")
+((refused > 0)) || why+=("no refused authentication (auth_failed 0)")
+cg_report "camguardd refuses a display that proves the wrong key (auth_failed $refused)" "${why[@]}"
 
 echo "--- camguardd log"
 cg_expect "camguardd exits cleanly on SIGTERM" cg_world_daemon_stop
