@@ -49,7 +49,7 @@ static void frame_problem(struct cg_camera *cam, const char *what,
 		what, (unsigned long long)count);
 }
 
-/* Displays of @cam with an authenticated connection. */
+/* Displays of @cam with an authenticated connection and room for a record. */
 static unsigned int watchers(struct cg_worker *w, struct cg_camera *cam,
 			     struct cg_display **out)
 {
@@ -58,7 +58,11 @@ static unsigned int watchers(struct cg_worker *w, struct cg_camera *cam,
 	for (i = 0; i < w->n_displays; i++) {
 		struct cg_display *d = &w->displays[i];
 
-		if (d->usable && d->cam == cam && d->conn)
+		/*
+		 * A display whose queue is full loses this frame (counted by
+		 * cg_display_room()); it is not hashed or encoded for it.
+		 */
+		if (d->usable && d->cam == cam && cg_display_room(d))
 			out[n++] = d;
 	}
 	return n;
@@ -96,8 +100,6 @@ static void seal_and_queue(struct cg_worker *w, struct cg_display *d,
 	uint8_t *rec;
 	long n;
 
-	if (!cg_display_room(d))
-		return;
 	h.capture_ns = clock_ns(CLOCK_REALTIME) - clock_ns(CLOCK_MONOTONIC) +
 		       f->mono_ns;
 	h.send_ns = clock_ns(CLOCK_REALTIME);
