@@ -767,10 +767,15 @@ TEST_F_TIMEOUT(tag, user_namespace_is_another_owner, 180)
 	ASSERT_EQ(0, cg_expect(s.ctl, 'R', &m, cg_tmo(60000)));
 	EXPECT_CHILD_OK(&s, 20000);
 
-	/* now the namespace streams: A may not attach, the namespace's own may */
+	/*
+	 * now the namespace streams: A may not attach, the namespace's own may.
+	 * The driver fills every queued buffer while the streamer waits for
+	 * 'G', before the viewer is attached: the streamer dequeues more frames
+	 * than it has buffers so the viewer's are tagged after its attach.
+	 */
 	cg_stream_opts_init(&o, CAM, &cg_ns_a);
 	o.pause = true;
-	o.frames = 4;
+	o.frames = 12;
 	ASSERT_EQ(0, cg_spawn(&s, &cg_ns_a, cg_streamer_child, &o));
 	ASSERT_EQ(0, cg_expect(s.ctl, 'S', &m, cg_tmo(30000)));
 	ASSERT_EQ(0, cg_spawn(&a, &cg_a, cg_viewer_child, &va));
