@@ -38,10 +38,11 @@
 
 #define CG_DAEMON_NAME		"camguardd"
 #define CG_STATS_INTERVAL_MS	10000
-#define CG_EVENT_WAIT_MS	200	/* how long a frame waits for its event */
-#define CG_EVENT_RING		16	/* frame events kept per channel */
 #define CG_CAPTURE_BUFS		4	/* asked for */
 #define CG_CAPTURE_MAX_BUFS	32	/* VIDEO_MAX_FRAME: a driver may give more */
+/* Frame events kept per channel: more than a driver's buffers, so the
+ * events of every completed buffer not yet dequeued fit. */
+#define CG_EVENT_RING		(2 * CG_CAPTURE_MAX_BUFS)
 #define CG_MOD_LEN		48	/* "display NAME" and the like */
 
 /* CLOCK_MONOTONIC in milliseconds: every deadline in camguardd. */

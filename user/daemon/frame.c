@@ -4,7 +4,7 @@
  *
  *   1. nobody authenticated is watching the camera: requeue, nothing else;
  *   2. find the kernel's event for (camera, sequence) on each watching
- *      display's channel, waiting up to CG_EVENT_WAIT_MS for late ones;
+ *      display's channel, never waiting for one (see frame_process());
  *   3. SHA-256 of the bytes dequeued must be the digest in the tag, or the
  *      frame is dropped (digest_mismatch); no event: missing_event; a tag
  *      without digest: unverified;
@@ -129,22 +129,22 @@ static void frame_process(struct cg_worker *w, struct cg_camera *cam,
 	size_t raw_len, jpeg_len;
 	uint32_t fourcc, bpl;
 	unsigned int n, i, have = 0;
-	uint64_t deadline;
 	int ret;
 
 	n = watchers(w, cam, ds);
 	if (!n)
 		return;
 
-	/* The kernel queues the event before the buffer can be dequeued:
-	 * normally it is here. Allow a bounded wait for a late one. */
-	deadline = cg_now_ms() + CG_EVENT_WAIT_MS;
-	while (find_events(ds, n, f->sequence, ev)) {
-		uint64_t now = cg_now_ms();
-
-		if (now >= deadline || w->restart ||
-		    cg_channel_receive(w, (int)(deadline - now)) < 0)
-			break;
+	/*
+	 * The kernel puts a frame's event on the socket before it completes
+	 * the buffer (camguard_vb2_buffer_done()), so whatever event this
+	 * frame has is queued by now: read what is there, without waiting.
+	 * One that is not there was lost (socket full) or never sent, and
+	 * waiting for it would only hold up this worker's displays.
+	 */
+	if (find_events(ds, n, f->sequence, ev)) {
+		if (cg_channel_receive(w, 0) >= 0 && !w->restart)
+			find_events(ds, n, f->sequence, ev);
 	}
 	if (w->restart)
 		return;
