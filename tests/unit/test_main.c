@@ -26,6 +26,7 @@ int main(void)
 	srunner_add_suite(sr, config_suite());
 	srunner_add_suite(sr, pairing_suite());
 	srunner_add_suite(sr, transport_suite());
+	srunner_add_suite(sr, convert_suite());
 	srunner_run_all(sr, CK_ENV);
 	failed = srunner_ntests_failed(sr);
 	srunner_free(sr);

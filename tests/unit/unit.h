@@ -19,6 +19,7 @@ Suite *verifier_suite(void);
 Suite *keyval_suite(void);
 Suite *config_suite(void);
 Suite *pairing_suite(void);
+Suite *convert_suite(void);
 
 /* The frame sizes every round trip runs at. */
 struct test_size {

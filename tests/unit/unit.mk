@@ -9,7 +9,7 @@
 #   make unit-clean
 #
 # CK_RUN_SUITE=<stamp|jpeg|parse|cli|jpegenc|record|verifier|keyval|config|
-# pairing|transport> and CK_RUN_CASE=<name> pick tests.
+# pairing|transport|convert> and CK_RUN_CASE=<name> pick tests.
 
 UNIT_CHECK_CFLAGS := $(shell pkg-config --cflags check 2>/dev/null)
 UNIT_CHECK_LIBS := $(or $(shell pkg-config --libs check 2>/dev/null),-lcheck)
@@ -18,7 +18,7 @@ UNIT_RUNNER := tests/unit/test_unit
 UNIT_OBJS := $(addprefix tests/unit/,test_main.o helpers.o test_stamp.o \
 	     test_jpeg.o test_parse.o test_cli.o test_jpegenc.o \
 	     record_helpers.o test_record.o test_verifier.o test_keyval.o \
-	     test_config.o test_pairing.o test_transport.o)
+	     test_config.o test_pairing.o test_transport.o test_convert.o)
 UNIT_HDRS := tests/unit/unit.h tests/unit/record_helpers.h $(USER_HDRS)
 
 .PHONY: unit unit-check unit-valgrind unit-clean
@@ -32,15 +32,21 @@ tests/unit/test_cli.o: UNIT_DEFS := \
 tests/unit/test_config.o: UNIT_DEFS := -DCG_TOP='"$(TOP)"'
 tests/unit/test_config.o: docs/camguardd.conf.example
 
+# The conversion tests link camguardd's capture code (libv4l2, libv4lconvert).
+tests/unit/test_convert.o: UNIT_DEFS := $(USER_NL_CFLAGS) $(USER_V4L_CFLAGS) \
+	-Iuser
+
 tests/unit/%.o: tests/unit/%.c $(UNIT_HDRS)
 	$(CC) $(CFLAGS) $(UNIT_CHECK_CFLAGS) $(USER_TJ_CFLAGS) \
 		$(USER_CRYPTO_CFLAGS) $(UNIT_DEFS) -c -o $@ $<
 
-# The transport tests link the display protocol (libssl).
-$(UNIT_RUNNER): $(UNIT_OBJS) user/transport.o $(USER_PROTO_OBJS) \
-		$(USER_LIB_OBJS)
+# The transport tests link the display protocol (libssl), the conversion
+# tests camguardd's capture code.
+$(UNIT_RUNNER): $(UNIT_OBJS) user/transport.o user/log.o \
+		user/daemon/capture.o $(USER_PROTO_OBJS) $(USER_LIB_OBJS)
 	$(CC) $(CFLAGS) $(UNIT_CHECK_CFLAGS) $(LDFLAGS) -o $@ $^ \
-		$(UNIT_CHECK_LIBS) $(USER_SSL_LIBS) $(USER_TJ_LIBS)
+		$(UNIT_CHECK_LIBS) $(USER_SSL_LIBS) $(USER_TJ_LIBS) \
+		$(USER_V4L_LIBS)
 
 unit-check: unit
 	$(UNIT_RUNNER)

@@ -53,6 +53,17 @@ static bool encoder_takes(uint32_t fourcc)
 	       fourcc == V4L2_PIX_FMT_GREY || fourcc == V4L2_PIX_FMT_RGB24;
 }
 
+/* Whether the node describes cam->fourcc as compressed (MJPEG and the like). */
+static bool format_compressed(struct cg_camera *cam)
+{
+	struct v4l2_fmtdesc d = { .type = V4L2_BUF_TYPE_VIDEO_CAPTURE };
+
+	for (d.index = 0; !xioctl(cam->fd, VIDIOC_ENUM_FMT, &d); d.index++)
+		if (d.pixelformat == cam->fourcc)
+			return d.flags & V4L2_FMT_FLAG_COMPRESSED;
+	return false;
+}
+
 static int set_format(struct cg_camera *cam)
 {
 	const struct cg_config_camera *cc = cam->cfg;
@@ -101,6 +112,7 @@ static int set_format(struct cg_camera *cam)
 	cam->height = fmt.fmt.pix.height;
 	cam->bytesperline = fmt.fmt.pix.bytesperline;
 	cam->sizeimage = fmt.fmt.pix.sizeimage;
+	cam->compressed = format_compressed(cam);
 
 	if (cc->fps) {
 		struct v4l2_streamparm parm = {
@@ -142,14 +154,21 @@ int cg_capture_open(struct cg_camera *cam)
 	ret = set_format(cam);
 	if (ret < 0)
 		return ret;
-	if (!encoder_takes(cam->fourcc)) {
-		cam->conv = v4lconvert_create(cam->fd);
-		cam->conv_len = (size_t)cam->width * cam->height * 3;
-		cam->conv_buf = malloc(cam->conv_len);
-		if (!cam->conv || !cam->conv_buf) {
-			cg_err(cam->mod, "no converter for this format");
-			return -ENOMEM;
-		}
+	if (!encoder_takes(cam->fourcc))
+		return cg_capture_set_converter(cam,
+						v4lconvert_create(cam->fd));
+	return 0;
+}
+
+int cg_capture_set_converter(struct cg_camera *cam,
+			     struct v4lconvert_data *conv)
+{
+	cam->conv = conv;
+	cam->conv_len = (size_t)cam->width * cam->height * 3;
+	cam->conv_buf = malloc(cam->conv_len);
+	if (!cam->conv || !cam->conv_buf) {
+		cg_err(cam->mod, "no converter for this format");
+		return -ENOMEM;
 	}
 	return 0;
 }
@@ -271,6 +290,12 @@ int cg_capture_encodable(struct cg_camera *cam, const struct cg_frame *f,
 		*bytesperline = cam->bytesperline;
 		return 0;
 	}
+	/*
+	 * libv4lconvert reads a whole image of an uncompressed format
+	 * whatever the length it is given: a short frame is refused here.
+	 */
+	if (!cam->compressed && f->len < cam->sizeimage)
+		return -EIO;
 	src.fmt.pix.pixelformat = cam->fourcc;
 	src.fmt.pix.width = cam->width;
 	src.fmt.pix.height = cam->height;
@@ -292,6 +317,15 @@ int cg_capture_encodable(struct cg_camera *cam, const struct cg_frame *f,
 	return 0;
 }
 
+void cg_capture_free_converter(struct cg_camera *cam)
+{
+	if (cam->conv)
+		v4lconvert_destroy(cam->conv);
+	cam->conv = NULL;
+	free(cam->conv_buf);
+	cam->conv_buf = NULL;
+}
+
 void cg_capture_close(struct cg_camera *cam)
 {
 	enum v4l2_buf_type type = V4L2_BUF_TYPE_VIDEO_CAPTURE;
@@ -305,11 +339,7 @@ void cg_capture_close(struct cg_camera *cam)
 	for (i = 0; i < cam->n_bufs; i++)
 		v4l2_munmap(cam->bufs[i].start, cam->bufs[i].length);
 	cam->n_bufs = 0;
-	if (cam->conv)
-		v4lconvert_destroy(cam->conv);
-	cam->conv = NULL;
-	free(cam->conv_buf);
-	cam->conv_buf = NULL;
+	cg_capture_free_converter(cam);
 	v4l2_close(cam->fd);
 	cam->fd = -1;
 }

@@ -155,6 +155,7 @@ struct cg_camera {
 	bool resolved;
 	int fd;				/* libv4l2 node, -1 when closed */
 	uint32_t fourcc, width, height, bytesperline, sizeimage;
+	bool compressed;		/* V4L2_FMT_FLAG_COMPRESSED */
 	struct cg_capture_buf bufs[CG_CAPTURE_MAX_BUFS];
 	unsigned int n_bufs;
 	bool streaming;
@@ -250,6 +251,16 @@ int cg_capture_encodable(struct cg_camera *cam, const struct cg_frame *f,
 			 const uint8_t **data, size_t *len, uint32_t *fourcc,
 			 uint32_t *bytesperline);
 void cg_capture_close(struct cg_camera *cam);
+/*
+ * Formats the JPEG encoder does not take: @conv (libv4lconvert, for the
+ * camera's node; owned by @cam from here on, NULL is an error) converts
+ * cam->fourcc at cam->width x cam->height to RGB24 in cg_capture_encodable().
+ * 0, or -ENOMEM. cg_capture_free_converter() (also done by
+ * cg_capture_close()) releases it.
+ */
+int cg_capture_set_converter(struct cg_camera *cam,
+			     struct v4lconvert_data *conv);
+void cg_capture_free_converter(struct cg_camera *cam);
 int cg_capture_digest(const void *data, size_t len,
 		      uint8_t digest[CAMGUARD_DIGEST_LEN]);
 
