@@ -142,6 +142,16 @@ struct cg_camera_stats {
 	uint64_t errors;		/* encode or seal failures */
 };
 
+/* Per-frame problems, each logged at most every 5 s per camera. */
+enum cg_frame_problem {
+	CG_FRAME_UNVERIFIED,
+	CG_FRAME_DIGEST_MISMATCH,
+	CG_FRAME_MISSING_EVENT,
+	CG_FRAME_ENCODE_FAILED,
+	CG_FRAME_TOO_BIG,
+	CG_FRAME_NR_PROBLEMS
+};
+
 struct cg_capture_buf {
 	void *start;
 	size_t length;
@@ -164,7 +174,7 @@ struct cg_camera {
 	size_t conv_len;
 	int quality;
 	unsigned int n_displays;	/* usable displays on this camera */
-	uint64_t last_problem_ms;	/* rate limit of per-frame logs */
+	uint64_t last_problem_ms[CG_FRAME_NR_PROBLEMS]; /* log rate limits */
 	struct cg_camera_stats st;
 };
 

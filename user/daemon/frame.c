@@ -36,15 +36,18 @@ static uint64_t clock_ns(clockid_t id)
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
-/* A per-frame problem, logged at most every LOG_EVERY_MS per camera. */
-static void frame_problem(struct cg_camera *cam, const char *what,
-			  uint32_t sequence, uint64_t count)
+/*
+ * A per-frame problem, logged at most every LOG_EVERY_MS per camera and
+ * kind: a new kind of problem shows at once.
+ */
+static void frame_problem(struct cg_camera *cam, enum cg_frame_problem kind,
+			  const char *what, uint32_t sequence, uint64_t count)
 {
-	uint64_t now = cg_now_ms();
+	uint64_t now = cg_now_ms(), *last = &cam->last_problem_ms[kind];
 
-	if (cam->last_problem_ms && now - cam->last_problem_ms < LOG_EVERY_MS)
+	if (*last && now - *last < LOG_EVERY_MS)
 		return;
-	cam->last_problem_ms = now;
+	*last = now;
 	cg_warn(cam->mod, "frame %u dropped: %s (%llu so far)", sequence,
 		what, (unsigned long long)count);
 }
@@ -157,7 +160,7 @@ static void frame_process(struct cg_worker *w, struct cg_camera *cam,
 		cg_frame_tag_unpack(ev[i]->tag, &tag);
 		if (tag.flags & CAMGUARD_TAG_F_NO_DIGEST) {
 			cam->st.unverified++;
-			frame_problem(cam, "the kernel's tag has no digest (module loaded with digest=0)",
+			frame_problem(cam, CG_FRAME_UNVERIFIED, "the kernel's tag has no digest (module loaded with digest=0)",
 				      f->sequence, cam->st.unverified);
 			return;
 		}
@@ -171,15 +174,17 @@ static void frame_process(struct cg_worker *w, struct cg_camera *cam,
 		if (tag.payload_len != f->len ||
 		    memcmp(tag.digest, digest, sizeof(digest))) {
 			cam->st.digest_mismatch++;
-			frame_problem(cam, "SHA-256 of the buffer differs from the kernel's tag",
+			frame_problem(cam, CG_FRAME_DIGEST_MISMATCH,
+				      "SHA-256 of the buffer differs from the kernel's tag",
 				      f->sequence, cam->st.digest_mismatch);
 			return;
 		}
 	}
 	if (!have) {
 		cam->st.missing_event++;
-		frame_problem(cam, "no frame event from the kernel",
-			      f->sequence, cam->st.missing_event);
+		frame_problem(cam, CG_FRAME_MISSING_EVENT,
+			      "no frame event from the kernel", f->sequence,
+			      cam->st.missing_event);
 		return;
 	}
 
@@ -190,14 +195,16 @@ static void frame_process(struct cg_worker *w, struct cg_camera *cam,
 				     &jpeg_len);
 	if (ret < 0) {
 		cam->st.errors++;
-		frame_problem(cam, "JPEG encoding failed", f->sequence,
-			      cam->st.errors);
+		frame_problem(cam, CG_FRAME_ENCODE_FAILED,
+			      "conversion or JPEG encoding failed",
+			      f->sequence, cam->st.errors);
 		return;
 	}
 	cam->st.encoded++;
 	if (jpeg_len > w->max_payload) {
 		cam->st.too_big++;
-		frame_problem(cam, "JPEG above max_record_size", f->sequence,
+		frame_problem(cam, CG_FRAME_TOO_BIG,
+			      "JPEG above max_record_size", f->sequence,
 			      cam->st.too_big);
 		return;
 	}
