@@ -10,7 +10,7 @@
 #        lockdep/UBSAN/fault injection, built once and cached); for each
 #        kernel the module built for it, then one qemu guest that runs
 #          tests/guest/{compliance,stream,stamp,consumers,lifecycle,daemon,
-#          incident,selftests}.sh in turn (tests/guest/all.sh; the scripts
+#          verify,incident,selftests}.sh in turn (tests/guest/all.sh; the scripts
 #          per kernel are below); a kernel warning, oops, KASAN, UBSAN,
 #          lockdep or kmemleak report fails that kernel's run whatever the
 #          scripts printed
@@ -36,9 +36,10 @@ kernels=${CAMGUARD_KERNELS:-6.1 6.12 debug}
 # The guest scripts per kernel. CI has 90 minutes for all of make check on
 # 2 cores, and the debug kernel runs everything 3-5x slower, so each script
 # runs where it proves something:
-#   - 6.1 and 6.12 run every script but daemon.sh, which tests camguardd's
-#     own behaviour (config, privileges, signals, revoke) and runs once, on
-#     6.12; the incident replay drives camguardd on every kernel;
+#   - 6.1 and 6.12 run every script but daemon.sh and verify.sh, which
+#     test camguardd's own behaviour (config, privileges, signals, revoke,
+#     frames it cannot verify, limits) and run once, on 6.12; the incident
+#     replay drives camguardd on every kernel;
 #   - the debug kernel runs what exercises the kernel's paths under the
 #     sanitizers: v4l2-compliance (every ioctl, every I/O mode), lifecycle
 #     (load/unload, unbind, injected failures), the incident replay
@@ -53,7 +54,7 @@ scripts_for() {
 	fi
 	case $1 in
 	debug) echo "compliance lifecycle incident selftests" ;;
-	6.12) echo "compliance stream stamp consumers lifecycle daemon incident selftests" ;;
+	6.12) echo "compliance stream stamp consumers lifecycle daemon verify incident selftests" ;;
 	*) echo "compliance stream stamp consumers lifecycle incident selftests" ;;
 	esac
 }

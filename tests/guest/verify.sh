@@ -1,0 +1,282 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# What camguardd refuses to pass on, with one owner (cgalice 2001), one
+# camera and three displays:
+#
+# - Frames it cannot verify. tests/guest/dqfault.c, preloaded into
+#   camguardd, damages frames on command right after VIDIOC_DQBUF: one byte
+#   changed in every 3rd frame (the kernel's digest no longer matches:
+#   digest_mismatch), every 3rd frame reported under a sequence the kernel
+#   sent no event for (missing_event); then the module's digest parameter
+#   is turned off (tags without digest: unverified). The display, running
+#   throughout with --save, must accept none of the damaged frames (no
+#   file for their sequence numbers), nothing while the digest is off, and
+#   its owner's other frames all along; camguardd's counters must equal the
+#   damage done.
+# - max_connections = 2: a third display connection to the worker is
+#   refused and counted; with two connections waiting for their hello the
+#   supervisor accepts no third until handshake_timeout frees the slots,
+#   and then serves it.
+#
+# Runs inside a tests/vm/run guest as root: tests/guest/verify.sh
+set -euo pipefail
+
+here=.
+[[ ${BASH_SOURCE[0]} != */* ]] || here=${BASH_SOURCE[0]%/*}
+# shellcheck source=tests/guest/lib.sh
+. "$here/lib.sh"
+# shellcheck source=tests/guest/world.sh
+. "$here/world.sh"
+# shellcheck source=tests/guest/daemon-lib.sh
+. "$here/daemon-lib.sh"
+
+PORT=8444
+ALICE=2001
+EVERY=3 # every EVERY-th frame is damaged while a fault is on
+DIGEST=/sys/module/camguard/parameters/digest
+
+cg_start
+cg_world_init
+cg_require_tools cc
+PAIR=$CG_W/displays
+SAVED=$CG_W/saved
+FCTL=$CG_W/dqfault.ctl
+FLOG=$CG_W/dqfault.log
+m=0
+
+# nap SECONDS: sleep without a process.
+nap() {
+	# shellcheck disable=SC2034 # nothing is ever read
+	read -rt "$1" -u "$TICK" _nap || true
+}
+
+# damaged KIND: how many frames dqfault damaged with KIND so far.
+damaged() {
+	local k n=0
+	while read -r k _; do
+		[[ $k != "$1" ]] || n=$((n + 1))
+	done <"$FLOG"
+	echo "$n"
+}
+
+# damaged_at_least KIND N
+# shellcheck disable=SC2317 # called through until_ok
+damaged_at_least() {
+	(($(damaged "$1") >= $2))
+}
+
+# ---- set-up ------------------------------------------------------------------------
+
+phase "set-up"
+cg_world_users alice:$ALICE
+cg_world_cert "$CG_W/camguardd" >"$CG_W/cert.out" 2>&1 || {
+	cg_diag_file "$CG_W/cert.out"
+	cg_bail "no certificate for camguardd"
+}
+# shellcheck disable=SC2119 # the default parameters
+cg_load cameras=1 || cg_bail "loading camguard"
+NODE0=$(cg_node 0)
+chmod 0666 "$NODE0"
+"$CG_CTL" bind 0 cgalice >/dev/null || cg_bail "camguardctl bind 0 cgalice"
+cc -O2 -Wall -shared -fPIC -o "$CG_W/dqfault.so" "$here/dqfault.c" -ldl ||
+	cg_bail "cannot build dqfault.so"
+echo off >"$FCTL"
+: >"$FLOG"
+chmod 0644 "$FCTL"
+chmod 0666 "$FLOG" # the worker runs as cgalice
+mkdir -m 0700 "$SAVED"
+
+# A large queue: a frame is only checked when its display has room, and
+# here every damaged frame must be checked (and counted).
+cat >"$CG_W_CONF" <<EOF
+[listen]
+address = 127.0.0.1:$PORT
+certificate = $CG_W/camguardd.crt
+private_key = $CG_W/camguardd.key
+
+[limits]
+handshake_timeout = 4s
+write_timeout = 5s
+max_queued_records = 64
+max_connections = 2
+restart_backoff_max = 500ms
+
+[camera front]
+device = $NODE0
+owner = cgalice
+format = YUYV
+size = 160x120
+fps = 15
+
+[display alice-hub]
+owner = cgalice
+camera = front
+pairing = $PAIR/alice-hub.pair
+
+[display alice-tv]
+owner = cgalice
+camera = front
+pairing = $PAIR/alice-tv.pair
+
+[display alice-den]
+owner = cgalice
+camera = front
+pairing = $PAIR/alice-den.pair
+EOF
+for d in alice-hub alice-tv alice-den; do
+	cg_world_pair "$d" "127.0.0.1:$PORT"
+done
+cg_pass "camguard loaded, camera 0 bound to cgalice, dqfault.so built, three displays paired"
+
+printf '#!/bin/sh\nCG_DQFAULT_CTL=%q CG_DQFAULT_LOG=%q LD_PRELOAD=%q exec %q "$@"\n' \
+	"$FCTL" "$FLOG" "$CG_W/dqfault.so" "$CG_DAEMON" >"$CG_W/camguardd.faulty"
+chmod +x "$CG_W/camguardd.faulty"
+CG_DAEMON=$CG_W/camguardd.faulty
+cg_world_daemon 127.0.0.1 "$PORT"
+exec {LOGFD}<"$CG_W_LOG"
+if ! log_wait 60 0 'channel [0-9]+ attached to camera' 3; then
+	fail_log "the worker did not start"
+	cg_bail "the worker did not start"
+fi
+
+# ---- frames camguardd cannot verify ---------------------------------------------------
+
+phase "damaged frames"
+view hub "$PAIR/alice-hub.pair" $ALICE 0 --save "$SAVED" --quiet
+check_live "alice-hub accepts cgalice's frames before any damage" hub $ALICE 5
+
+# fault KIND ERE DESC: damage every EVERY-th frame with KIND until 4 are
+# damaged; camguardd must log ERE, and the display go on accepting.
+fault() {
+	local kind=$1 re=$2 desc=$3 a0 n
+	log_mark m
+	echo "$kind $EVERY" >"$FCTL"
+	until_ok 60 damaged_at_least "$kind" 4 || true
+	echo off >"$FCTL"
+	n=$(damaged "$kind")
+	vload hub
+	a0=${VS[accepted]:-0}
+	cg_why=()
+	((n >= 4)) || cg_why+=("dqfault damaged $n frames in 60 s")
+	log_wait 10 "$m" "camera front: warning: frame [0-9]+ dropped: $re" ||
+		cg_why+=("camguardd did not log the drop")
+	until_ok 30 live_at hub $((a0 + 5)) || true
+	((${VS[accepted]:-0} >= a0 + 5)) ||
+		cg_why+=("alice-hub accepted $((${VS[accepted]:-0} - a0)) frames after it")
+	cg_report "$desc: dropped ($n damaged), the display goes on with the others" "${cg_why[@]}"
+	((${#cg_why[@]} == 0)) || view_diag hub
+}
+fault bytes 'SHA-256 of the buffer differs' "a byte changed after the kernel's digest"
+fault sequence 'no frame event from the kernel' "a frame the kernel sent no event for"
+
+# Tags without digest: the module's parameter, switched while streaming.
+log_mark m
+echo 0 >"$DIGEST"
+cg_why=()
+if log_wait 30 "$m" "camera front: warning: frame [0-9]+ dropped: the kernel's tag has no digest"; then
+	# The view rewrites its counters every second: compare two readings
+	# taken after anything sent before the switch has arrived.
+	nap 1.5
+	vload hub
+	a0=${VS[accepted]:-0}
+	nap 3
+	vload hub
+	a1=${VS[accepted]:-0}
+	((a1 == a0)) || cg_why+=("alice-hub accepted $((a1 - a0)) frames with the digest off")
+else
+	cg_why+=("camguardd did not log the unverified frames")
+	a1=0
+fi
+echo 1 >"$DIGEST"
+until_ok 30 live_at hub $((a1 + 5)) || true
+((${VS[accepted]:-0} >= a1 + 5)) || cg_why+=("no frames once the digest is back on")
+cg_report "tags without a digest (digest=0): nothing passed on; frames again with digest=1" "${cg_why[@]}"
+((${#cg_why[@]} == 0)) || view_diag hub
+
+kill -TERM "${VPID[hub]}"
+view_end hub 20
+cg_why=()
+((VRC[hub] == 0)) || cg_why+=("camguard-view exited ${VRC[hub]}")
+[[ -n ${VS[received]-} && ${VS[received]} == "${VS[accepted]-}" ]] ||
+	cg_why+=("received ${VS[received]-?}, accepted ${VS[accepted]-?}")
+[[ ${VS[foreign_owner]-x} == 0 ]] || cg_why+=("foreign_owner ${VS[foreign_owner]-?}")
+[[ ${VS[connections]-} == 1 ]] || cg_why+=("${VS[connections]-?} connections")
+saved=("$SAVED"/*.jpg)
+((${#saved[@]} >= 20)) || cg_why+=("only ${#saved[@]} frames saved")
+leaked=()
+while read -r kind seq; do
+	for f in "$SAVED"/*-"$seq".jpg "$SAVED"/*-"$((seq + 1000000))".jpg; do
+		[[ ! -e $f ]] || leaked+=("$kind $seq: ${f##*/}")
+	done
+done <"$FLOG"
+((${#leaked[@]} == 0)) || cg_why+=("damaged frames accepted: ${leaked[*]:0:5}")
+cg_report "alice-hub accepted ${VS[accepted]-?} frames on one connection, none of the $(damaged bytes) + $(damaged sequence) damaged ones, nothing rejected" "${cg_why[@]}"
+((${#cg_why[@]} == 0)) || view_diag hub
+
+# ---- max_connections ------------------------------------------------------------------
+
+phase "max_connections"
+log_mark m
+view hub2 "$PAIR/alice-hub.pair" $ALICE 0 --quiet
+view tv "$PAIR/alice-tv.pair" $ALICE 0 --quiet
+until_ok 60 live_at hub2 2 || true
+until_ok 60 live_at tv 2 || true
+view den "$PAIR/alice-den.pair" $ALICE 1
+view_end den 30
+if ((VRC[den] != 0)) &&
+	log_wait 10 "$m" 'display alice-den: warning: connection from .* refused: 2 connections already \(max_connections\)'; then
+	cg_pass "a third display connection to the worker is refused (camguard-view exit ${VRC[den]})"
+else
+	cg_fail "a third display connection to the worker is refused"
+	view_diag den
+fi
+kill -TERM "${VPID[tv]}"
+view_end tv 20
+
+# Two connections that never say hello fill the supervisor's slots.
+log_mark m
+exec 3<>"/dev/tcp/127.0.0.1/$PORT" 4<>"/dev/tcp/127.0.0.1/$PORT"
+t0=$(now_ms)
+view den2 "$PAIR/alice-den.pair" $ALICE 3
+cg_why=()
+log_wait 10 "$m" 'supervisor: warning: 2 connections wait for their hello \(max_connections\): not accepting more' ||
+	cg_why+=("the supervisor did not log that its slots are full")
+log_wait 20 "$m" 'supervisor: warning: connection from .*: no hello line within handshake_timeout' 2 ||
+	cg_why+=("the silent connections were not closed after handshake_timeout")
+view_end den2 30
+((VRC[den2] == 0 && ${VS[accepted]:-0} >= 3)) ||
+	cg_why+=("alice-den: exit ${VRC[den2]}, ${VS[accepted]:-0} frames")
+cg_report "two silent connections hold max_connections: the third waits, is served once they time out ($(($(now_ms) - t0)) ms)" "${cg_why[@]}"
+((${#cg_why[@]} == 0)) || view_diag den2
+exec 3>&- 4>&-
+kill -TERM "${VPID[hub2]}"
+view_end hub2 20
+
+# ---- the counters ------------------------------------------------------------------
+
+phase "SIGTERM"
+rc=0
+cg_world_daemon_stop || rc=$?
+((rc == 0)) || cg_fail "camguardd exits 0 on SIGTERM" "exit $rc"
+cg_why=()
+if log_seen 0 'camera front: info: exit: frames [0-9]+ encoded [0-9]+ digest_mismatch ([0-9]+) missing_event ([0-9]+) unverified ([0-9]+)'; then
+	cam_line=${LOG_MATCH#*exit: }
+	((BASH_REMATCH[1] == $(damaged bytes))) ||
+		cg_why+=("digest_mismatch ${BASH_REMATCH[1]}, $(damaged bytes) frames had a byte changed")
+	((BASH_REMATCH[2] == $(damaged sequence))) ||
+		cg_why+=("missing_event ${BASH_REMATCH[2]}, $(damaged sequence) frames had no event")
+	((BASH_REMATCH[3] >= 1)) || cg_why+=("unverified ${BASH_REMATCH[3]}")
+else
+	cam_line='?'
+	cg_why+=("no exit line of camera front")
+fi
+cg_report "camguardd counted every damaged frame ($cam_line)" "${cg_why[@]}"
+cg_why=()
+log_seen 0 'display alice-den: info: exit: .* refused [1-9]' || cg_why+=("alice-den: refused not counted")
+log_seen 0 'supervisor: info: exit: accepted .* hello_timeout ([2-9]|[1-9][0-9]+) .* full [1-9]' ||
+	cg_why+=("supervisor: hello_timeout or full not counted")
+cg_report "max_connections refusals counted (display refused, supervisor hello_timeout and full)" "${cg_why[@]}"
+((${#cg_why[@]} == 0)) || log_tail 20
+phase "done"
+cg_done
