@@ -3,7 +3,7 @@
 #
 # v4l2-compliance on every camguard node, inside a tests/vm/run guest:
 #
-#   /dev/videoX (camera N) --- v4l2-compliance -s -f -e /dev/videoY
+#   /dev/videoX (camera N) --- v4l2-compliance -s [-f] -e /dev/videoY
 #                              (streaming in every I/O mode, every format,
 #                               DMABUF import from the other camera)
 #
@@ -11,6 +11,15 @@
 # the guest is emulated, and with the driver's 8 buffers that leaves
 # userspace 800 ms to requeue before a frame is dropped. A drop is a real
 # sequence gap, which v4l2-compliance reports as a warning.
+#
+# -f (stream every format at every size and interval, a second each) runs
+# on the cameras in CG_COMPLIANCE_ALL_FORMATS (default: all of them; on the
+# debug kernel camera 1 only). Camera 1 has stepwise sizes, so -f streams
+# each of its formats at the smallest and the largest size: every format's
+# fill code, under KASAN on the debug kernel. Camera 0's discrete sizes
+# times seven intervals add only more of the same there (camera 0 with -f
+# took 12 of the debug run's 16 minutes of compliance); 6.1 and 6.12 run
+# them.
 #
 # Passes only with 0 warnings and 0 failures other than those in
 # compliance-allowlist, matched by their exact "fail:" message. Prints a
@@ -81,19 +90,31 @@ cg_load || cg_bail "cannot load camguard"
 ncams=$(cg_cameras)
 ((ncams >= 2)) || cg_bail "need two cameras (one exports DMABUFs for the other), have $ncams"
 
+if [[ -n ${CG_COMPLIANCE_ALL_FORMATS+x} ]]; then
+	all_formats=$CG_COMPLIANCE_ALL_FORMATS
+elif [[ ${CAMGUARD_KERNEL-} == debug ]]; then
+	all_formats=1
+else
+	all_formats=all
+fi
+
 for ((cam = 0; cam < ncams; cam++)); do
 	node=$(cg_node "$cam")
 	exporter=$(cg_node $(((cam + 1) % ncams)))
+	flags=(-s -e "$exporter")
+	if [[ $all_formats == all || " $all_formats " == *" $cam "* ]]; then
+		flags=(-s -f -e "$exporter")
+	fi
 	log=$(cg_tmpfile "compliance-$cam")
 	v4l2-ctl -d "$node" --set-parm=10 >/dev/null ||
 		cg_fail "set $node to 10 fps"
 	SECONDS=0
 	rc=0
-	timeout 1500 v4l2-compliance -d "$node" -s -f -e "$exporter" >"$log" 2>&1 || rc=$?
+	timeout 1500 v4l2-compliance -d "$node" "${flags[@]}" >"$log" 2>&1 || rc=$?
 	secs=$SECONDS
 	verdict=$(judge "$log")
 	read -r total succ failed forgiven warned nreal <<<"$(head -n 1 <<<"$verdict")"
-	desc="v4l2-compliance -s -f -e $exporter on $node (camera $cam)"
+	desc="v4l2-compliance ${flags[*]} on $node (camera $cam)"
 	cg_diag "summary: compliance camera $cam $node ${CAMGUARD_KERNEL:-$(uname -r)}: $total tests, $succ succeeded, $failed failed ($forgiven allowlisted), $warned warnings, ${secs}s"
 	if ((total < 0)); then
 		cg_fail "$desc" "no 'Total for' line: v4l2-compliance exit status $rc"
