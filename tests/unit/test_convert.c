@@ -76,76 +76,56 @@ static void assert_stamp_survives(const uint8_t *rgb, size_t len,
 	cg_jpeg_encoder_free(enc);
 }
 
-/* BGR24 (byte-swapped RGB24): converted exactly, the stamp survives. */
-START_TEST(test_convert_bgr24)
+/*
+ * Camera formats made from a format make_frame() draws by reordering the
+ * bytes of each group: BGR24 (RGB24 swapped, converted back exactly) and
+ * UYVY (YUYV with the byte pairs swapped, common on sensors).
+ */
+static const struct reordered_format {
+	uint32_t camera, drawn;
+	unsigned int group;		/* bytes */
+	unsigned int from[3];		/* camera byte i = drawn byte from[i] */
+	bool exact;			/* converts back to the drawn bytes */
+} reordered[] = {
+	{ V4L2_PIX_FMT_BGR24, V4L2_PIX_FMT_RGB24, 3, { 2, 1, 0 }, true },
+	{ V4L2_PIX_FMT_UYVY, V4L2_PIX_FMT_YUYV, 2, { 1, 0 }, false },
+};
+
+/* Converted to RGB24, and the owner's stamp survives into the JPEG. */
+START_TEST(test_convert_reordered)
 {
-	struct camguard_stamp s = test_stamp(7);
+	const struct reordered_format *rf = &reordered[_i];
+	struct camguard_stamp s = test_stamp(7 + _i);
+	uint32_t bpl_in = W * (rf->group == 3 ? 3 : 2), fourcc, bpl;
 	struct cg_camera cam;
 	struct cg_frame f = { 0 };
 	const uint8_t *out;
-	uint8_t *rgb, *bgr;
-	size_t len, out_len, i;
-	uint32_t fourcc, bpl;
+	uint8_t *drawn, *raw;
+	size_t len, out_len, i, j;
 
-	rgb = make_frame(V4L2_PIX_FMT_RGB24, W, H, W * 3, BG_BARS, 7, &s,
-			 &len);
-	ck_assert_ptr_nonnull(rgb);
-	bgr = malloc(len);
-	ck_assert_ptr_nonnull(bgr);
-	for (i = 0; i + 2 < len; i += 3) {
-		bgr[i] = rgb[i + 2];
-		bgr[i + 1] = rgb[i + 1];
-		bgr[i + 2] = rgb[i];
-	}
-	camera_init(&cam, V4L2_PIX_FMT_BGR24, W * 3);
-	f.data = bgr;
+	drawn = make_frame(rf->drawn, W, H, bpl_in, BG_BARS, 7 + _i, &s, &len);
+	ck_assert_ptr_nonnull(drawn);
+	raw = malloc(len);
+	ck_assert_ptr_nonnull(raw);
+	for (i = 0; i + rf->group <= len; i += rf->group)
+		for (j = 0; j < rf->group; j++)
+			raw[i + j] = drawn[i + rf->from[j]];
+	camera_init(&cam, rf->camera, bpl_in);
+	f.data = raw;
 	f.len = len;
 	ck_assert_int_eq(cg_capture_encodable(&cam, &f, &out, &out_len,
 					      &fourcc, &bpl), 0);
 	ck_assert_uint_eq(fourcc, V4L2_PIX_FMT_RGB24);
 	ck_assert_uint_eq(bpl, W * 3);
-	ck_assert_uint_eq(out_len, len);
+	ck_assert_uint_eq(out_len, (size_t)W * H * 3);
 	ck_assert_ptr_eq(out, cam.conv_buf);
-	ck_assert_mem_eq(out, rgb, len);
+	if (rf->exact)
+		ck_assert_mem_eq(out, drawn, len);
 	assert_stamp_survives(out, out_len, &s);
 	cg_capture_free_converter(&cam);
 	ck_assert_ptr_null(cam.conv);
-	free(bgr);
-	free(rgb);
-}
-END_TEST
-
-/* UYVY (YUYV with the byte pairs swapped), common on sensors. */
-START_TEST(test_convert_uyvy)
-{
-	struct camguard_stamp s = test_stamp(11);
-	struct cg_camera cam;
-	struct cg_frame f = { 0 };
-	const uint8_t *out;
-	uint8_t *yuyv, *uyvy;
-	size_t len, out_len, i;
-	uint32_t fourcc, bpl;
-
-	yuyv = make_frame(V4L2_PIX_FMT_YUYV, W, H, W * 2, BG_BARS, 11, &s,
-			  &len);
-	ck_assert_ptr_nonnull(yuyv);
-	uyvy = malloc(len);
-	ck_assert_ptr_nonnull(uyvy);
-	for (i = 0; i + 1 < len; i += 2) {
-		uyvy[i] = yuyv[i + 1];
-		uyvy[i + 1] = yuyv[i];
-	}
-	camera_init(&cam, V4L2_PIX_FMT_UYVY, W * 2);
-	f.data = uyvy;
-	f.len = len;
-	ck_assert_int_eq(cg_capture_encodable(&cam, &f, &out, &out_len,
-					      &fourcc, &bpl), 0);
-	ck_assert_uint_eq(fourcc, V4L2_PIX_FMT_RGB24);
-	ck_assert_uint_eq(out_len, (size_t)W * H * 3);
-	assert_stamp_survives(out, out_len, &s);
-	cg_capture_free_converter(&cam);
-	free(uyvy);
-	free(yuyv);
+	free(raw);
+	free(drawn);
 }
 END_TEST
 
@@ -246,8 +226,8 @@ Suite *convert_suite(void)
 	Suite *s = suite_create("convert");
 	TCase *tc = tcase_create("convert");
 
-	tcase_add_test(tc, test_convert_bgr24);
-	tcase_add_test(tc, test_convert_uyvy);
+	tcase_add_loop_test(tc, test_convert_reordered, 0,
+			    sizeof(reordered) / sizeof(reordered[0]));
 	tcase_add_test(tc, test_convert_mjpeg);
 	tcase_add_test(tc, test_convert_short_frame);
 	tcase_add_test(tc, test_no_conversion);
