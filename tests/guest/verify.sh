@@ -51,6 +51,22 @@ nap() {
 	read -rt "$1" -u "$TICK" _nap || true
 }
 
+# accepted_stable TAG SECS: the view's accepted count stood still for SECS
+# seconds (within 30 s); VS loaded.
+accepted_stable() {
+	local deadline=$((SECONDS + 30)) last=-1 since=$SECONDS
+	while ((SECONDS < deadline)); do
+		vload "$1"
+		if [[ ${VS[accepted]:-0} != "$last" ]]; then
+			last=${VS[accepted]:-0}
+			since=$SECONDS
+		fi
+		((SECONDS - since < $2)) || return 0
+		nap 0.5
+	done
+	return 1
+}
+
 # damaged KIND: how many frames dqfault damaged with KIND so far.
 damaged() {
 	local k n=0
@@ -175,15 +191,18 @@ log_mark m
 echo 0 >"$DIGEST"
 cg_why=()
 if log_wait 30 "$m" "camera front: warning: frame [0-9]+ dropped: the kernel's tag has no digest"; then
-	# The view rewrites its counters every second: compare two readings
-	# taken after anything sent before the switch has arrived.
-	nap 1.5
-	vload hub
-	a0=${VS[accepted]:-0}
-	nap 3
-	vload hub
-	a1=${VS[accepted]:-0}
-	((a1 == a0)) || cg_why+=("alice-hub accepted $((a1 - a0)) frames with the digest off")
+	# Records sent before the switch may still be on their way: once the
+	# display's count stood still for 3 s, it must stay still.
+	if accepted_stable hub 3; then
+		a0=${VS[accepted]:-0}
+		nap 3
+		vload hub
+		a1=${VS[accepted]:-0}
+		((a1 == a0)) || cg_why+=("alice-hub accepted $((a1 - a0)) frames with the digest off")
+	else
+		a1=${VS[accepted]:-0}
+		cg_why+=("alice-hub kept accepting frames for 30 s with the digest off")
+	fi
 else
 	cg_why+=("camguardd did not log the unverified frames")
 	a1=0
