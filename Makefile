@@ -38,9 +38,16 @@ all: module user unit selftests
 
 module: $(MODDIR)/camguard.ko
 
+# The configuration of the kernel tree: another tree with the same release
+# string (the debug kernel after a debug.config change) rebuilds the module.
+KCONF_ID := $(shell cat $(KDIR)/include/generated/autoconf.h 2>/dev/null | \
+	      sha256sum | cut -c1-16)
+$(MODDIR)/kconfig-$(KCONF_ID):
+	@mkdir -p $(MODDIR) && rm -f $(MODDIR)/kconfig-* && touch $@
+
 # Copy the sources into a per-kernel tree and build there (Kbuild writes its
 # objects next to the sources).
-$(MODDIR)/camguard.ko: $(KMOD_SRCS)
+$(MODDIR)/camguard.ko: $(KMOD_SRCS) $(MODDIR)/kconfig-$(KCONF_ID)
 	@test -d $(KDIR) || { echo "no kernel build tree at $(KDIR): install linux-headers or set KDIR" >&2; exit 1; }
 	@mkdir -p $(MODDIR)
 	@rsync -a --delete --include='Kbuild' --include='kmod/***' --include='include/***' --exclude='*' ./ $(MODDIR)/src/
