@@ -277,15 +277,20 @@ view_end hub2 20
 phase "SIGTERM"
 rc=0
 cg_world_daemon_stop || rc=$?
-((rc == 0)) || cg_fail "camguardd exits 0 on SIGTERM" "exit $rc"
+cg_why=()
+((rc == 0)) || cg_why+=("exit $rc")
+cg_report "camguardd exits 0 on SIGTERM" "${cg_why[@]}"
 cg_why=()
 if log_seen 0 'camera front: info: exit: frames [0-9]+ encoded [0-9]+ digest_mismatch ([0-9]+) missing_event ([0-9]+) unverified ([0-9]+)'; then
+	mismatch=${BASH_REMATCH[1]} missing=${BASH_REMATCH[2]} unverified=${BASH_REMATCH[3]}
 	cam_line=${LOG_MATCH#*exit: }
-	((BASH_REMATCH[1] == $(damaged bytes))) ||
-		cg_why+=("digest_mismatch ${BASH_REMATCH[1]}, $(damaged bytes) frames had a byte changed")
-	((BASH_REMATCH[2] == $(damaged sequence))) ||
-		cg_why+=("missing_event ${BASH_REMATCH[2]}, $(damaged sequence) frames had no event")
-	((BASH_REMATCH[3] >= 1)) || cg_why+=("unverified ${BASH_REMATCH[3]}")
+	bytes=$(damaged bytes)
+	sequences=$(damaged sequence)
+	((mismatch == bytes)) ||
+		cg_why+=("digest_mismatch $mismatch, $bytes frames had a byte changed")
+	((missing == sequences)) ||
+		cg_why+=("missing_event $missing, $sequences frames had no event")
+	((unverified >= 1)) || cg_why+=("unverified $unverified")
 else
 	cam_line='?'
 	cg_why+=("no exit line of camera front")

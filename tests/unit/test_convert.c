@@ -83,12 +83,13 @@ static void assert_stamp_survives(const uint8_t *rgb, size_t len,
  */
 static const struct reordered_format {
 	uint32_t camera, drawn;
+	unsigned int bytes_per_pixel;
 	unsigned int group;		/* bytes */
 	unsigned int from[3];		/* camera byte i = drawn byte from[i] */
 	bool exact;			/* converts back to the drawn bytes */
 } reordered[] = {
-	{ V4L2_PIX_FMT_BGR24, V4L2_PIX_FMT_RGB24, 3, { 2, 1, 0 }, true },
-	{ V4L2_PIX_FMT_UYVY, V4L2_PIX_FMT_YUYV, 2, { 1, 0 }, false },
+	{ V4L2_PIX_FMT_BGR24, V4L2_PIX_FMT_RGB24, 3, 3, { 2, 1, 0 }, true },
+	{ V4L2_PIX_FMT_UYVY, V4L2_PIX_FMT_YUYV, 2, 2, { 1, 0 }, false },
 };
 
 /* Converted to RGB24, and the owner's stamp survives into the JPEG. */
@@ -96,7 +97,7 @@ START_TEST(test_convert_reordered)
 {
 	const struct reordered_format *rf = &reordered[_i];
 	struct camguard_stamp s = test_stamp(7 + _i);
-	uint32_t bpl_in = W * (rf->group == 3 ? 3 : 2), fourcc, bpl;
+	uint32_t bpl_in = W * rf->bytes_per_pixel, fourcc, bpl;
 	struct cg_camera cam;
 	struct cg_frame f = { 0 };
 	const uint8_t *out;

@@ -33,8 +33,7 @@ tests/unit/test_config.o: UNIT_DEFS := -DCG_TOP='"$(TOP)"'
 tests/unit/test_config.o: docs/camguardd.conf.example
 
 # The conversion tests link camguardd's capture code (libv4l2, libv4lconvert).
-tests/unit/test_convert.o: UNIT_DEFS := $(USER_NL_CFLAGS) $(USER_V4L_CFLAGS) \
-	-Iuser
+tests/unit/test_convert.o: UNIT_DEFS := $(USER_NL_CFLAGS) $(USER_V4L_CFLAGS)
 
 tests/unit/%.o: tests/unit/%.c $(UNIT_HDRS)
 	$(CC) $(CFLAGS) $(UNIT_CHECK_CFLAGS) $(USER_TJ_CFLAGS) \
@@ -42,8 +41,8 @@ tests/unit/%.o: tests/unit/%.c $(UNIT_HDRS)
 
 # The transport tests link the display protocol (libssl), the conversion
 # tests camguardd's capture code.
-$(UNIT_RUNNER): $(UNIT_OBJS) user/transport.o user/log.o \
-		user/daemon/capture.o $(USER_PROTO_OBJS) $(USER_LIB_OBJS)
+$(UNIT_RUNNER): $(UNIT_OBJS) $(USER_NET_OBJS) user/daemon/capture.o \
+		$(USER_PROTO_OBJS) $(USER_LIB_OBJS)
 	$(CC) $(CFLAGS) $(UNIT_CHECK_CFLAGS) $(LDFLAGS) -o $@ $^ \
 		$(UNIT_CHECK_LIBS) $(USER_SSL_LIBS) $(USER_TJ_LIBS) \
 		$(USER_V4L_LIBS)

@@ -142,7 +142,7 @@ struct cg_camera_stats {
 	uint64_t errors;		/* encode or seal failures */
 };
 
-/* Per-frame problems, each logged at most every 5 s per camera. */
+/* Per-frame problems, each kind rate-limited on its own (frame.c). */
 enum cg_frame_problem {
 	CG_FRAME_UNVERIFIED,
 	CG_FRAME_DIGEST_MISMATCH,

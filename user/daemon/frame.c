@@ -145,10 +145,9 @@ static void frame_process(struct cg_worker *w, struct cg_camera *cam,
 	 * One that is not there was lost (socket full) or never sent, and
 	 * waiting for it would only hold up this worker's displays.
 	 */
-	if (find_events(ds, n, f->sequence, ev)) {
-		if (cg_channel_receive(w, 0) >= 0 && !w->restart)
-			find_events(ds, n, f->sequence, ev);
-	}
+	if (find_events(ds, n, f->sequence, ev) &&
+	    cg_channel_receive(w, 0) >= 0 && !w->restart)
+		find_events(ds, n, f->sequence, ev);
 	if (w->restart)
 		return;
 
@@ -160,7 +159,8 @@ static void frame_process(struct cg_worker *w, struct cg_camera *cam,
 		cg_frame_tag_unpack(ev[i]->tag, &tag);
 		if (tag.flags & CAMGUARD_TAG_F_NO_DIGEST) {
 			cam->st.unverified++;
-			frame_problem(cam, CG_FRAME_UNVERIFIED, "the kernel's tag has no digest (module loaded with digest=0)",
+			frame_problem(cam, CG_FRAME_UNVERIFIED,
+				      "the kernel's tag has no digest (module loaded with digest=0)",
 				      f->sequence, cam->st.unverified);
 			return;
 		}
