@@ -21,6 +21,11 @@
 static DEFINE_RATELIMIT_STATE(cg_audit_rs, HZ, 50);
 static atomic64_t cg_audit_suppressed = ATOMIC64_INIT(0);
 
+/* The most cg_audit_fill() puts: every optional attribute present. */
+#define CG_AUDIT_EVENT_SIZE						\
+	(5 * nla_total_size(sizeof(u32)) +				\
+	 3 * nla_total_size_64bit(sizeof(u64)))
+
 static int cg_audit_fill(struct sk_buff *skb, const struct cg_audit *a)
 {
 	u64 suppressed = atomic64_xchg(&cg_audit_suppressed, 0);
@@ -59,7 +64,8 @@ void cg_audit(const struct cg_audit *a)
 		atomic64_inc(&cg_audit_suppressed);
 		return;
 	}
-	skb = cg_event_new(CAMGUARD_CMD_AUDIT, &hdr, GFP_ATOMIC);
+	skb = cg_event_new(CAMGUARD_CMD_AUDIT, CG_AUDIT_EVENT_SIZE, &hdr,
+			   GFP_ATOMIC);
 	if (!skb)
 		goto lost;
 	if (cg_audit_fill(skb, a)) {

@@ -197,7 +197,7 @@ void cg_chan_exit(void);
 extern struct genl_family cg_genl_family;
 int cg_netlink_init(void);
 void cg_netlink_exit(void);
-struct sk_buff *cg_event_new(u8 cmd, void **hdr, gfp_t gfp);
+struct sk_buff *cg_event_new(u8 cmd, size_t payload, void **hdr, gfp_t gfp);
 void cg_event_stream(struct camguard_camera *cam, struct cg_stream *stream,
 		     u8 cmd, struct cg_chan *only);
 

@@ -245,7 +245,8 @@ static void cg_chan_event_revoked(struct cg_chan *chan,
 	void *hdr;
 	int err = 0;
 
-	skb = cg_event_new(CAMGUARD_CMD_CHAN_REVOKED, &hdr, GFP_KERNEL);
+	skb = cg_event_new(CAMGUARD_CMD_CHAN_REVOKED,
+			   2 * nla_total_size(sizeof(u32)), &hdr, GFP_KERNEL);
 	if (skb)
 		err = nla_put_u32(skb, CAMGUARD_A_CHAN_ID, chan->id) ?:
 		      nla_put_u32(skb, CAMGUARD_A_REASON, reason);

@@ -102,9 +102,16 @@ static bool cg_viewer_sees(const struct cg_viewer *v,
 
 /* ---- messages ---- */
 
-struct sk_buff *cg_event_new(u8 cmd, void **hdr, gfp_t gfp)
+/*
+ * An event sized for @payload bytes of attributes (a sum of
+ * nla_total_size()). Sized to fit rather than a page: a reader's receive
+ * buffer is charged each queued skb's truesize, which for a 4 KiB skb is
+ * over five times that of a frame event's own size, so a reader that is
+ * briefly behind would start losing events five times sooner.
+ */
+struct sk_buff *cg_event_new(u8 cmd, size_t payload, void **hdr, gfp_t gfp)
 {
-	struct sk_buff *skb = genlmsg_new(NLMSG_DEFAULT_SIZE, gfp);
+	struct sk_buff *skb = genlmsg_new(payload, gfp);
 
 	if (!skb)
 		return NULL;
@@ -119,6 +126,13 @@ struct sk_buff *cg_event_new(u8 cmd, void **hdr, gfp_t gfp)
 static int cg_put_u64(struct sk_buff *skb, int attr, u64 val)
 {
 	return nla_put_u64_64bit(skb, attr, val, CAMGUARD_STAT_PAD);
+}
+
+/* Room cg_put_stats() needs: four counters, two more for a camera. */
+static size_t cg_stats_size(bool cam)
+{
+	return nla_total_size(0) +
+	       (cam ? 6 : 4) * nla_total_size_64bit(sizeof(u64));
 }
 
 static int cg_put_stats(struct sk_buff *skb, const struct cg_stats *stats,
@@ -668,13 +682,18 @@ static void cg_event_stream_one(struct cg_chan *chan,
 				struct cg_stream *stream, u8 cmd)
 {
 	struct sk_buff *skb;
+	size_t size;
 	void *hdr;
 	int err = 0;
 
 	if (!(chan->flags & CAMGUARD_CHAN_F_STREAM_EVENTS) ||
 	    !cg_owner_equal(&chan->owner, &stream->owner))
 		return;
-	skb = cg_event_new(cmd, &hdr, GFP_ATOMIC);
+	size = 2 * nla_total_size(sizeof(u32)) +
+	       nla_total_size_64bit(sizeof(u64));
+	if (cmd == CAMGUARD_CMD_STREAM_STOP)
+		size += cg_stats_size(false);
+	skb = cg_event_new(cmd, size, &hdr, GFP_ATOMIC);
 	if (skb &&
 	    (nla_put_u32(skb, CAMGUARD_A_CHAN_ID, chan->id) ||
 	     nla_put_u32(skb, CAMGUARD_A_CAM_ID, cam->id) ||

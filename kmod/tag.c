@@ -135,6 +135,13 @@ static u32 cg_digest(struct camguard_camera *cam, struct vb2_buffer *vb,
 	return total;
 }
 
+/* The attributes cg_deliver() puts in a frame event. */
+#define CG_FRAME_EVENT_SIZE						\
+	(2 * nla_total_size(sizeof(u32)) +				\
+	 nla_total_size(sizeof(struct camguard_frame_tag)) +		\
+	 nla_total_size(CAMGUARD_MAC_LEN) +				\
+	 nla_total_size_64bit(sizeof(u64)))
+
 /* One frame event for @chan: the tag made for it and its MAC. */
 static void cg_deliver(struct cg_chan *chan, struct camguard_camera *cam,
 		       struct cg_stream *stream, struct camguard_frame_tag *tag)
@@ -150,7 +157,8 @@ static void cg_deliver(struct cg_chan *chan, struct camguard_camera *cam,
 	err = crypto_shash_digest(desc, (const u8 *)tag, sizeof(*tag), mac);
 	shash_desc_zero(desc);
 	if (!err)
-		skb = cg_event_new(CAMGUARD_CMD_FRAME, &hdr, GFP_NOWAIT);
+		skb = cg_event_new(CAMGUARD_CMD_FRAME, CG_FRAME_EVENT_SIZE,
+				   &hdr, GFP_NOWAIT);
 	if (skb &&
 	    (nla_put_u32(skb, CAMGUARD_A_CHAN_ID, chan->id) ||
 	     nla_put_u32(skb, CAMGUARD_A_CAM_ID, cam->id) ||

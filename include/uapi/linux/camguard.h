@@ -51,7 +51,11 @@
  * channel's owner; otherwise it is withheld and counted (camera, stream
  * and channel statistics; audit event). Frame events are queued on the
  * channel's socket without waiting: when its receive buffer is full the
- * event is dropped and counted (CAMGUARD_STAT_EVENTS_DROPPED).
+ * event is dropped and counted (CAMGUARD_STAT_EVENTS_DROPPED, and the
+ * socket's own drop count, SO_MEMINFO SK_MEMINFO_DROPS). Each queued frame
+ * event is charged under 1 KiB of the buffer (768 bytes on x86-64), so
+ * the default 208 KiB holds over 250 frames; a reader that may fall
+ * further behind raises SO_RCVBUF.
  *
  * A channel dies, with a CAMGUARD_CMD_CHAN_REVOKED event to its socket
  * where one is left to read it, when: it is deleted (CHAN_DEL), detached
