@@ -13,6 +13,7 @@
 #include <sys/socket.h>
 #include <linux/genetlink.h>
 #include <linux/netlink.h>
+#include <linux/sock_diag.h>
 
 #include "cg_nl.h"
 
@@ -704,6 +705,17 @@ void cg_nl_close(struct cg_nl *nl)
 	free(nl->evq);
 	nl->evq = NULL;
 	nl->evq_len = nl->evq_cap = nl->evq_head = 0;
+}
+
+long cg_nl_sock_drops(struct cg_nl *nl)
+{
+	uint32_t mem[SK_MEMINFO_VARS];
+	socklen_t len = sizeof(mem);
+
+	if (getsockopt(nl->fd, SOL_SOCKET, SO_MEMINFO, mem, &len))
+		return -errno;
+	return len > SK_MEMINFO_DROPS * sizeof(mem[0]) ?
+	       (long)mem[SK_MEMINFO_DROPS] : -EPROTO;
 }
 
 int cg_nl_join_audit(struct cg_nl *nl)

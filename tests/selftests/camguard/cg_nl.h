@@ -64,6 +64,8 @@ int cg_nl_open(struct cg_nl *nl);
 /* Adopt an already bound netlink socket (e.g. received by SCM_RIGHTS). */
 int cg_nl_adopt(struct cg_nl *nl, int fd);
 void cg_nl_close(struct cg_nl *nl);
+/* Datagrams the socket refused for want of room (SO_MEMINFO), or -errno. */
+long cg_nl_sock_drops(struct cg_nl *nl);
 /* Join the audit group: 0 or -errno of setsockopt(NETLINK_ADD_MEMBERSHIP). */
 int cg_nl_join_audit(struct cg_nl *nl);
 

@@ -3,7 +3,7 @@
  * camguard channel lifetime: revocation on detach, delete, socket close,
  * camera disconnect (injected and sysfs unbind); the owner killed in the
  * middle of a stream; a new socket on a dead socket's port id; concurrent
- * queue and channel operations.
+ * queue and channel operations; a reader too slow for its events.
  *
  * Run as root with camguard loaded (cameras >= 2). Camera 1 is
  * disconnected and rebound by the disconnect tests.
@@ -532,7 +532,7 @@ static int disconnect_child(void *arg, int ctl)
 	struct cg_ctl m = { .op = 'S' };
 	struct cg_nl nl;
 	struct cg_cam cam;
-	bool revoked = false;
+	int revoked = 0;	/* 1: CHAN_REVOKED is in ev */
 	uint32_t id;
 	int i, ret, err = 0;
 
@@ -555,20 +555,21 @@ static int disconnect_child(void *arg, int ctl)
 			break;
 		}
 		cg_cam_qbuf(&cam, b.index);
+		/* Keep up with the events, as a display would. */
+		if (!revoked)
+			revoked = cg_nl_event_cmd(&nl, CAMGUARD_CMD_CHAN_REVOKED, 0, ev);
+		CK(revoked >= 0, "reading events: %s", strerror(-revoked));
 	}
 	CK(err, "camera 1 never stopped");
 	cg_log("the stream ended with %s after %d frames", strerror(-err), i);
-	while ((ret = cg_nl_event(&nl, cg_tmo(10000), ev)) == 1) {
-		if (ev->cmd != CAMGUARD_CMD_CHAN_REVOKED)
-			continue;
-		CK(cg_msg_u32(ev, CAMGUARD_A_CHAN_ID) == id, "revoked %u",
-		   cg_msg_u32(ev, CAMGUARD_A_CHAN_ID));
-		CK(cg_msg_u32(ev, CAMGUARD_A_REASON) == CAMGUARD_REASON_CAMERA_GONE,
-		   "reason %u, want CAMERA_GONE", cg_msg_u32(ev, CAMGUARD_A_REASON));
-		revoked = true;
-		break;
-	}
-	CK(revoked, "no CHAN_REVOKED after the disconnect (%d)", ret);
+	if (!revoked)
+		revoked = cg_nl_event_cmd(&nl, CAMGUARD_CMD_CHAN_REVOKED, cg_tmo(10000), ev);
+	CK(revoked == 1, "no CHAN_REVOKED after the disconnect (%d; %ld events refused by the socket)",
+	   revoked, cg_nl_sock_drops(&nl));
+	CK(cg_msg_u32(ev, CAMGUARD_A_CHAN_ID) == id, "revoked %u",
+	   cg_msg_u32(ev, CAMGUARD_A_CHAN_ID));
+	CK(cg_msg_u32(ev, CAMGUARD_A_REASON) == CAMGUARD_REASON_CAMERA_GONE,
+	   "reason %u, want CAMERA_GONE", cg_msg_u32(ev, CAMGUARD_A_REASON));
 	CK(cg_chan_attach(&nl, id, 1) == -ENOENT, "the revoked channel can be attached");
 	cg_cam_stop(&cam);
 	cg_cam_close(&cam);
@@ -616,6 +617,112 @@ TEST_F_TIMEOUT(ch, disconnect_by_control_revokes, 180)
 TEST_F_TIMEOUT(ch, disconnect_by_unbind_revokes, 180)
 {
 	disconnect_test(_metadata, &self->nl, false);
+}
+
+/* ---- a slow reader ----------------------------------------------------------- */
+
+#define SLOW_RCVBUF	16384	/* asked; the kernel doubles it */
+#define SLOW_FRAMES	64	/* captured while nothing is read */
+#define SLOW_KEPT_MIN	16	/* frame events a 32 KiB buffer must hold */
+#define SLOW_AFTER	16	/* captured while reading again */
+
+/* The FRAME events on @nl now, for at most @timeout_ms; or -errno. */
+static int frame_events(struct cg_nl *nl, int timeout_ms, struct cg_msg *ev,
+			uint32_t *last_seq)
+{
+	struct camguard_frame_tag tag;
+	int n = 0, ret;
+
+	while ((ret = cg_nl_event_cmd(nl, CAMGUARD_CMD_FRAME, timeout_ms, ev)) == 1) {
+		if (!cg_frame_tag(ev, &tag))
+			*last_seq = le32toh(tag.sequence);
+		n++;
+		timeout_ms = 0;
+	}
+	return ret < 0 ? ret : n;
+}
+
+/*
+ * In the child: capture goes on while the reader reads nothing; its lost
+ * events are counted; once it reads again it gets every new frame's event.
+ */
+static int slow_reader_child(void *arg, int ctl)
+{
+	struct cg_msg *ev = malloc(sizeof(*ev));
+	struct cg_stream_info si;
+	struct cg_chan_info ci;
+	struct v4l2_buffer b;
+	struct cg_cam cam;
+	struct cg_nl nl;
+	int rcv = SLOW_RCVBUF, i, kept, read_after = 0, n;
+	socklen_t sl = sizeof(rcv);
+	uint32_t id, seq = 0, last_seq = UINT32_MAX;
+
+	(void)arg;
+	(void)ctl;
+	CK(ev && !cg_nl_open(&nl), "netlink");
+	CK(!setsockopt(nl.fd, SOL_SOCKET, SO_RCVBUF, &rcv, sizeof(rcv)), "SO_RCVBUF");
+	CK(!getsockopt(nl.fd, SOL_SOCKET, SO_RCVBUF, &rcv, &sl), "SO_RCVBUF");
+	CK(!cg_chan_new(&nl, "s", NULL, CG_NO_FLAGS, &id, NULL), "CHAN_NEW");
+	CK(!cg_chan_attach(&nl, id, 0), "attach: %s", nl.ext_msg);
+	CK(!cg_cam_open(&cam, 0), "open camera 0");
+	CK(!cg_cam_set_fmt(&cam, 320, 240, 0, 60), "S_FMT");
+	CK(!cg_cam_start(&cam, 8), "start");
+	for (i = 0; i < SLOW_FRAMES; i++) {
+		CK(!cg_cam_dqbuf(&cam, &b, cg_tmo(5000)), "capture waited for the reader: DQBUF %d", i);
+		CK(!cg_cam_qbuf(&cam, b.index), "QBUF");
+	}
+	kept = frame_events(&nl, 0, ev, &last_seq);
+	CK(kept >= SLOW_KEPT_MIN, "%d frame events in a %d-byte receive buffer, want >= %d",
+	   kept, rcv, SLOW_KEPT_MIN);
+	for (i = 0; i < SLOW_AFTER; i++) {
+		CK(!cg_cam_dqbuf(&cam, &b, cg_tmo(5000)), "DQBUF");
+		seq = b.sequence;
+		CK(!cg_cam_qbuf(&cam, b.index), "QBUF");
+		n = frame_events(&nl, 0, ev, &last_seq);
+		CK(n >= 0, "reading events: %s", strerror(-n));
+		read_after += n;
+	}
+	/* The event of the last frame dequeued is there, as all after it. */
+	while (last_seq == UINT32_MAX || last_seq < seq) {
+		n = frame_events(&nl, cg_tmo(2000), ev, &last_seq);
+		CK(n > 0, "no event for frame %u (last %d)", seq, (int)last_seq);
+		read_after += n;
+	}
+	CK(!cg_cam_streamoff(&cam), "STREAMOFF");
+	n = frame_events(&nl, 200, ev, &last_seq);
+	CK(n >= 0, "reading events: %s", strerror(-n));
+	read_after += n;
+	CK(cg_stream_of(&nl, 0, &si) == 1, "our stream is not listed");
+	CK(cg_chan_find(&nl, id, &ci) == 1, "our channel is not listed");
+	cg_log("receive buffer %d bytes: %d events kept of %d frames, then %d read; "
+	       "stream tagged %llu, delivered %llu, dropped %llu; socket refused %ld",
+	       rcv, kept, SLOW_FRAMES, read_after, (unsigned long long)si.tagged,
+	       (unsigned long long)si.delivered, (unsigned long long)si.dropped,
+	       cg_nl_sock_drops(&nl));
+	CK(si.dropped > 0, "nothing lost: the reader was not slow");
+	CK(si.delivered == (uint64_t)(kept + read_after), "delivered %llu, read %d",
+	   (unsigned long long)si.delivered, kept + read_after);
+	CK(si.delivered + si.dropped == si.tagged, "tagged %llu != delivered + dropped",
+	   (unsigned long long)si.tagged);
+	CK(ci.delivered == si.delivered && ci.dropped == si.dropped,
+	   "channel: delivered %llu dropped %llu", (unsigned long long)ci.delivered,
+	   (unsigned long long)ci.dropped);
+	CK(cg_nl_sock_drops(&nl) == (long)si.dropped, "the socket refused %ld",
+	   cg_nl_sock_drops(&nl));
+	cg_cam_stop(&cam);
+	cg_cam_close(&cam);
+	cg_nl_close(&nl);
+	free(ev);
+	return 0;
+}
+
+TEST_F_TIMEOUT(ch, slow_reader_loses_counted_events, 120)
+{
+	struct cg_proc p;
+
+	ASSERT_EQ(0, cg_spawn(&p, &cg_a, slow_reader_child, NULL));
+	EXPECT_CHILD_OK(&p, 90000);
 }
 
 TEST_HARNESS_MAIN
