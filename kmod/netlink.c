@@ -104,10 +104,11 @@ static bool cg_viewer_sees(const struct cg_viewer *v,
 
 /*
  * An event sized for @payload bytes of attributes (a sum of
- * nla_total_size()). Sized to fit rather than a page: a reader's receive
- * buffer is charged each queued skb's truesize, which for a 4 KiB skb is
- * over five times that of a frame event's own size, so a reader that is
- * briefly behind would start losing events five times sooner.
+ * nla_total_size()). Sized to fit rather than NLMSG_DEFAULT_SIZE: a
+ * reader's receive buffer is charged each queued skb's truesize, and
+ * genlmsg_new(NLMSG_DEFAULT_SIZE) adds the genetlink header to a page's
+ * worth, which lands in an 8 KiB slab: ten times what a frame event
+ * needs, so a reader briefly behind would lose events ten times sooner.
  */
 struct sk_buff *cg_event_new(u8 cmd, size_t payload, void **hdr, gfp_t gfp)
 {
