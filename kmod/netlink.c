@@ -129,11 +129,10 @@ static int cg_put_u64(struct sk_buff *skb, int attr, u64 val)
 	return nla_put_u64_64bit(skb, attr, val, CAMGUARD_STAT_PAD);
 }
 
-/* Room cg_put_stats() needs: four counters, two more for a camera. */
-static size_t cg_stats_size(bool cam)
+/* Room cg_put_stats() needs for a stream's counters (no camera's). */
+static size_t cg_stream_stats_size(void)
 {
-	return nla_total_size(0) +
-	       (cam ? 6 : 4) * nla_total_size_64bit(sizeof(u64));
+	return nla_total_size(0) + 4 * nla_total_size_64bit(sizeof(u64));
 }
 
 static int cg_put_stats(struct sk_buff *skb, const struct cg_stats *stats,
@@ -693,7 +692,7 @@ static void cg_event_stream_one(struct cg_chan *chan,
 	size = 2 * nla_total_size(sizeof(u32)) +
 	       nla_total_size_64bit(sizeof(u64));
 	if (cmd == CAMGUARD_CMD_STREAM_STOP)
-		size += cg_stats_size(false);
+		size += cg_stream_stats_size();
 	skb = cg_event_new(cmd, size, &hdr, GFP_ATOMIC);
 	if (skb &&
 	    (nla_put_u32(skb, CAMGUARD_A_CHAN_ID, chan->id) ||
