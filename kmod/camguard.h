@@ -6,15 +6,21 @@
  * Objects and their locks
  * -----------------------
  *   cg_lock (mutex, core.c)   the camera and channel tables, every channel's
- *                             attachment, camera bindings, the limits.
+ *                             attachment, camera bindings, the limits; also
+ *                             keeps a camera alive in mmap(), which cannot
+ *                             take q->lock.
  *   cam->lock (mutex)         the camera's current stream and its format.
  *   RCU                       readers of cam->stream and cam->chans on the
  *                             frame path, which takes no lock at all.
  *
- * Lock order: the driver's queue lock (q->lock) > cg_lock > cam->lock.
- * The vb2 helpers run under q->lock and take cam->lock only; netlink
- * requests take cg_lock then cam->lock; camguard_camera_unregister() takes
- * q->lock, drops it, then cg_lock.
+ * Lock order: the driver's queue lock (q->lock) > the mm's mmap_lock >
+ * cg_lock > cam->lock > vb2's q->mmap_lock. The vb2 helpers run under
+ * q->lock and take cam->lock only (vb2 itself takes mmap_lock under q->lock
+ * to pin USERPTR pages or copy out read() data); camguard_vb2_fop_mmap()
+ * runs under mmap_lock and takes cg_lock, cam->lock, then vb2_mmap() takes
+ * q->mmap_lock; netlink requests take cg_lock then cam->lock;
+ * camguard_camera_unregister() takes q->lock, then cg_lock. Nothing under
+ * cg_lock or cam->lock touches user memory.
  *
  * Lifetimes: a camera is freed (after an RCU grace period) by
  * camguard_camera_unregister(), after its stream has ended and its channels
@@ -121,6 +127,12 @@ struct camguard_camera {
 	unsigned int nr_chans;		/* under cg_lock */
 
 	bool muted;			/* WRITE_ONCE under cg_lock */
+	/*
+	 * The owner exported a buffer (EXPBUF): its frames are tagged
+	 * SHARED_MEMORY until a new owner's fresh buffers. WRITE_ONCE
+	 * under lock; read by the frame path.
+	 */
+	bool exported;
 	bool bound;			/* bound_* valid; under cam->lock */
 	kuid_t bound_uid;
 	kgid_t bound_gid;

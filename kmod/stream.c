@@ -94,6 +94,9 @@ int cg_stream_begin(struct camguard_camera *cam, const struct cg_owner *owner,
 		return -ENOMEM;
 	/* Copied first: @owner may be the ending stream's. */
 	cg_owner_copy(&stream->owner, owner);
+	/* A new owner file has fresh buffers, exported by nobody yet. */
+	if (fh != cam->owner_fh)
+		WRITE_ONCE(cam->exported, false);
 	cg_stream_end(cam);
 
 	stream->id = cg_stream_new_id();

@@ -10,6 +10,7 @@
  * (counted), never the frame.
  */
 #include <crypto/hash.h>
+#include <linux/export.h>
 #include <linux/sched.h>
 #include <linux/sizes.h>
 #include <linux/string.h>
@@ -178,6 +179,27 @@ static void cg_deliver(struct cg_chan *chan, struct camguard_camera *cam,
 	atomic64_inc(&cam->stats.delivered);
 }
 
+bool camguard_vb2_buffer_muted(struct vb2_buffer *vb)
+{
+	struct camguard_camera *cam = cg_camera_of_queue(vb->vb2_queue);
+	unsigned int p;
+	void *vaddr;
+
+	if (!cam || !READ_ONCE(cam->muted))
+		return false;
+	/*
+	 * Black now, not only at buffer_done: the buffer may be mapped, and
+	 * an unmute before it completes must not hand back a stale picture.
+	 */
+	for (p = 0; p < vb->num_planes; p++) {
+		vaddr = vb2_plane_vaddr(vb, p);
+		if (vaddr)
+			cg_fill_black(&cam->fmt, p, vaddr, vb2_plane_size(vb, p));
+	}
+	return true;
+}
+EXPORT_SYMBOL_GPL(camguard_vb2_buffer_muted);
+
 void cg_frame_done(struct camguard_camera *cam, struct cg_stream *stream,
 		   struct vb2_buffer *vb)
 {
@@ -198,6 +220,9 @@ void cg_frame_done(struct camguard_camera *cam, struct cg_stream *stream,
 
 	if (muted)
 		tag.flags |= CAMGUARD_TAG_F_MUTED;
+	/* Memory the owner brought or exported: others may reach it. */
+	if (vb->memory != VB2_MEMORY_MMAP || READ_ONCE(cam->exported))
+		tag.flags |= CAMGUARD_TAG_F_SHARED_MEMORY;
 	tag.payload_len = cpu_to_le32(cg_digest(cam, vb, muted, tag.digest,
 						&tag.flags));
 	atomic64_inc(&cam->stats.tagged);

@@ -2,18 +2,27 @@
 /*
  * The vb2 integration layer: drop-in replacements for the vb2 helpers that
  * decide who owns a queue, so camguard knows when a stream starts and ends
- * and whose credential its frames carry (include/linux/camguard.h).
+ * and whose credential its frames carry, and that keep every other file
+ * away from the owner's buffers (include/linux/camguard.h).
  *
  * vb2 records the queue owner as a struct v4l2_fh in q->owner. A stream
  * begins when q->owner becomes a file (REQBUFS or CREATE_BUFS with a count,
  * or read()/poll() starting file I/O) and ends when it is cleared (REQBUFS
  * 0, close, disconnect). The owner credential is the f_cred of that file.
- * Every helper runs under q->lock, which is also what vb2 uses to protect
- * q->owner, and takes cam->lock inside it.
+ * Every helper but mmap runs under q->lock, which is also what vb2 uses to
+ * protect q->owner, and takes cam->lock inside it.
+ *
+ * The owner's buffers are the owner's alone: vb2 lets any file QUERYBUF
+ * and mmap them, and (since 6.12) release the queue while q->owner is
+ * still unset; the helpers here refuse every file but the owner's, and
+ * q->owner is set before a read() can wait for its first frame.
  */
 #include <crypto/hash.h>
+#include <linux/capability.h>
 #include <linux/export.h>
+#include <linux/mm.h>
 #include <media/v4l2-dev.h>
+#include <media/v4l2-event.h>
 #include <media/v4l2-fh.h>
 #include <media/videobuf2-v4l2.h>
 
@@ -24,24 +33,52 @@ static struct vb2_queue *cg_queue_of_file(struct file *file)
 	return video_devdata(file)->queue;
 }
 
+/* Count and audit a refusal of @cred's request on @cam. */
+static void cg_refuse(struct camguard_camera *cam, enum camguard_reason reason,
+		      const struct cred *cred)
+{
+	atomic64_inc(&cam->refused);
+	cg_audit_cred(reason, cred, cam, 0);
+}
+
+/* Does @cam's binding (if any) admit @cred? Caller holds cam->lock. */
+static bool cg_bound_admits(struct camguard_camera *cam,
+			    const struct cred *cred)
+{
+	lockdep_assert_held(&cam->lock);
+	return !cam->bound || (uid_eq(cred->euid, cam->bound_uid) &&
+			       gid_eq(cred->egid, cam->bound_gid));
+}
+
 /*
  * May the file @file, opened with @cred, become the owner of @cam's queue?
  * Only a bound camera refuses, and only files of another owner.
  */
 static int cg_may_own(struct camguard_camera *cam, struct file *file)
 {
-	const struct cred *cred = file->f_cred;
 	bool ok;
 
 	mutex_lock(&cam->lock);
-	ok = !cam->bound || (uid_eq(cred->euid, cam->bound_uid) &&
-			     gid_eq(cred->egid, cam->bound_gid));
+	ok = cg_bound_admits(cam, file->f_cred);
 	mutex_unlock(&cam->lock);
 	if (ok)
 		return 0;
-	atomic64_inc(&cam->refused);
-	cg_audit_cred(CAMGUARD_REASON_CAMERA_BOUND, cred, cam, 0);
+	cg_refuse(cam, CAMGUARD_REASON_CAMERA_BOUND, file->f_cred);
 	return -EACCES;
+}
+
+/*
+ * Is @file another file than the queue owner? Those get -EBUSY from every
+ * buffer operation (as vb2_queue_is_busy() makes vb2 answer), counted and
+ * audited. Caller holds q->lock.
+ */
+static int cg_refuse_stranger(struct camguard_camera *cam, struct vb2_queue *q,
+			      struct file *file)
+{
+	if (!vb2_queue_is_busy(q, file))
+		return 0;
+	cg_refuse(cam, CAMGUARD_REASON_NOT_STREAM_OWNER, file->f_cred);
+	return -EBUSY;
 }
 
 /*
@@ -116,39 +153,215 @@ int camguard_vb2_ioctl_create_bufs(struct file *file, void *priv,
 }
 EXPORT_SYMBOL_GPL(camguard_vb2_ioctl_create_bufs);
 
-int camguard_vb2_fop_release(struct file *file)
+int camguard_vb2_ioctl_querybuf(struct file *file, void *priv,
+				struct v4l2_buffer *p)
+{
+	struct vb2_queue *q = cg_queue_of_file(file);
+	struct camguard_camera *cam = cg_camera_of_queue(q);
+	int ret;
+
+	/* vb2 lets anyone query: offsets to mmap, sequences, timestamps. */
+	if (cam) {
+		ret = cg_refuse_stranger(cam, q, file);
+		if (ret)
+			return ret;
+	}
+	return vb2_ioctl_querybuf(file, priv, p);
+}
+EXPORT_SYMBOL_GPL(camguard_vb2_ioctl_querybuf);
+
+/*
+ * Is [start, start + len) of the caller's memory in private mappings only?
+ * The camera writes into USERPTR pages: pages of a shared mapping (a
+ * MAP_SHARED file, shared memory, a memfd) are mapped by whoever else maps
+ * that object. Private pages are pinned for writing, which breaks
+ * copy-on-write, so they are the caller's alone. Holes are left for vb2
+ * to refuse when it pins the pages.
+ */
+static int cg_userptr_private(unsigned long start, unsigned long len)
+{
+	struct mm_struct *mm = current->mm;
+	struct vm_area_struct *vma;
+	unsigned long addr = start, end;
+	int ret = 0;
+
+	if (!mm || check_add_overflow(start, len, &end))
+		return 0;
+	mmap_read_lock(mm);
+	while (addr < end) {
+		vma = find_vma(mm, addr);
+		if (!vma || vma->vm_start >= end)
+			break;
+		if (vma->vm_flags & (VM_SHARED | VM_MAYSHARE)) {
+			ret = -EACCES;
+			break;
+		}
+		addr = vma->vm_end;
+	}
+	mmap_read_unlock(mm);
+	return ret;
+}
+
+/* Every USERPTR plane of a QBUF or PREPARE_BUF in private memory. */
+static int cg_check_userptr(struct camguard_camera *cam, struct file *file,
+			    const struct v4l2_buffer *b)
+{
+	unsigned int i;
+	int ret = 0;
+
+	if (b->memory != V4L2_MEMORY_USERPTR)
+		return 0;
+	if (!V4L2_TYPE_IS_MULTIPLANAR(b->type)) {
+		ret = cg_userptr_private(b->m.userptr, b->length);
+	} else if (b->m.planes) {
+		for (i = 0; i < min_t(u32, b->length, VIDEO_MAX_PLANES) && !ret;
+		     i++)
+			ret = cg_userptr_private(b->m.planes[i].m.userptr,
+						 b->m.planes[i].length);
+	}
+	if (ret)
+		cg_refuse(cam, CAMGUARD_REASON_NOT_STREAM_OWNER, file->f_cred);
+	return ret;
+}
+
+int camguard_vb2_ioctl_qbuf(struct file *file, void *priv,
+			    struct v4l2_buffer *p)
+{
+	struct vb2_queue *q = cg_queue_of_file(file);
+	struct camguard_camera *cam = cg_camera_of_queue(q);
+	int ret;
+
+	if (cam) {
+		ret = cg_refuse_stranger(cam, q, file) ?:
+		      cg_check_userptr(cam, file, p);
+		if (ret)
+			return ret;
+	}
+	return vb2_ioctl_qbuf(file, priv, p);
+}
+EXPORT_SYMBOL_GPL(camguard_vb2_ioctl_qbuf);
+
+int camguard_vb2_ioctl_prepare_buf(struct file *file, void *priv,
+				   struct v4l2_buffer *p)
+{
+	struct vb2_queue *q = cg_queue_of_file(file);
+	struct camguard_camera *cam = cg_camera_of_queue(q);
+	int ret;
+
+	if (cam) {
+		ret = cg_refuse_stranger(cam, q, file) ?:
+		      cg_check_userptr(cam, file, p);
+		if (ret)
+			return ret;
+	}
+	return vb2_ioctl_prepare_buf(file, priv, p);
+}
+EXPORT_SYMBOL_GPL(camguard_vb2_ioctl_prepare_buf);
+
+int camguard_vb2_ioctl_expbuf(struct file *file, void *priv,
+			      struct v4l2_exportbuffer *p)
+{
+	struct vb2_queue *q = cg_queue_of_file(file);
+	struct camguard_camera *cam = cg_camera_of_queue(q);
+	int ret;
+
+	if (cam) {
+		ret = cg_refuse_stranger(cam, q, file);
+		if (ret)
+			return ret;
+	}
+	ret = vb2_ioctl_expbuf(file, priv, p);
+	/* The dmabuf may go anywhere: this owner's frames say so from now. */
+	if (!ret && cam) {
+		mutex_lock(&cam->lock);
+		WRITE_ONCE(cam->exported, true);
+		mutex_unlock(&cam->lock);
+	}
+	return ret;
+}
+EXPORT_SYMBOL_GPL(camguard_vb2_ioctl_expbuf);
+
+int camguard_vb2_fop_mmap(struct file *file, struct vm_area_struct *vma)
 {
 	struct vb2_queue *q = cg_queue_of_file(file);
 	struct camguard_camera *cam;
 	int ret;
 
+	/*
+	 * mmap() runs under the mm's mmap_lock, which is taken under q->lock
+	 * elsewhere (USERPTR pinning, read() copying out): q->lock cannot be
+	 * taken here. cg_lock keeps the camera alive and cam->lock keeps its
+	 * owner (cam->owner_fh, which follows q->owner under q->lock and
+	 * cam->lock) for the whole mapping, so the check cannot go stale
+	 * before vb2 maps the buffer.
+	 */
+	mutex_lock(&cg_lock);
+	cam = cg_camera_of_queue(q);
+	if (!cam) {
+		mutex_unlock(&cg_lock);
+		return vb2_fop_mmap(file, vma);
+	}
+	mutex_lock(&cam->lock);
+	if (!cam->owner_fh) {
+		ret = -EINVAL;		/* no owner: no buffers to map */
+	} else if (cam->owner_fh != file->private_data) {
+		cg_refuse(cam, CAMGUARD_REASON_NOT_STREAM_OWNER, file->f_cred);
+		ret = -EBUSY;
+	} else {
+		ret = vb2_mmap(q, vma);
+	}
+	mutex_unlock(&cam->lock);
+	mutex_unlock(&cg_lock);
+	return ret;
+}
+EXPORT_SYMBOL_GPL(camguard_vb2_fop_mmap);
+
+int camguard_vb2_fop_release(struct file *file)
+{
+	struct vb2_queue *q = cg_queue_of_file(file);
+	struct camguard_camera *cam;
+
 	mutex_lock(q->lock);
 	cam = cg_camera_of_queue(q);
-	/* Releases the queue if this file owns it, then frees the fh. */
-	ret = _vb2_fop_release(file, NULL);
-	if (cam) {
-		mutex_lock(&cam->lock);
-		if (!q->owner)
-			cg_stream_end(cam);
-		mutex_unlock(&cam->lock);
+	if (!cam) {
+		mutex_unlock(q->lock);
+		return vb2_fop_release(file);
 	}
+	/*
+	 * Only the owner's close releases the queue. vb2 (since 6.12) also
+	 * releases it when q->owner is unset; here it never is while the
+	 * queue has buffers or file I/O, and another file's close must not
+	 * end the owner's stream.
+	 */
+	if (q->owner == file->private_data) {
+		vb2_queue_release(q);
+		q->owner = NULL;
+	}
+	mutex_lock(&cam->lock);
+	if (!q->owner)
+		cg_stream_end(cam);
+	mutex_unlock(&cam->lock);
 	mutex_unlock(q->lock);
-	return ret;
+	return v4l2_fh_release(file);
 }
 EXPORT_SYMBOL_GPL(camguard_vb2_fop_release);
 
 /*
- * read() and poll() may start vb2's file I/O emulation, which makes the
- * file the queue owner only after start_streaming has run: the stream is
- * begun before, so start_streaming finds it, and dropped again if file I/O
- * did not start. These are vb2_fop_read() and vb2_fop_poll() otherwise.
+ * read() and poll() may start vb2's file I/O emulation. vb2 makes the file
+ * the queue owner only once that call returns, and a blocking read() drops
+ * q->lock while it waits for the first frame: meanwhile another file would
+ * find no owner, read the same frames or (6.12) release the queue on
+ * close. So the file becomes the owner, and its stream begins, before vb2
+ * is called (start_streaming finds the stream), and both are undone if
+ * file I/O did not start.
  */
 static int cg_fileio_begin(struct camguard_camera *cam, struct vb2_queue *q,
-			   struct file *file)
+			   struct file *file, bool *begun)
 {
 	struct cg_owner owner;
 	int ret;
 
+	*begun = false;
 	if (q->owner || q->fileio)
 		return 0;
 	ret = cg_may_own(cam, file);
@@ -158,17 +371,20 @@ static int cg_fileio_begin(struct camguard_camera *cam, struct vb2_queue *q,
 	mutex_lock(&cam->lock);
 	ret = cg_stream_begin(cam, &owner, file->private_data);
 	mutex_unlock(&cam->lock);
-	return ret;
+	if (ret)
+		return ret;
+	q->owner = file->private_data;
+	*begun = true;
+	return 0;
 }
 
-static void cg_fileio_end(struct camguard_camera *cam, struct vb2_queue *q,
-			  struct file *file)
+static void cg_fileio_end(struct camguard_camera *cam, struct vb2_queue *q)
 {
-	if (q->fileio && !q->owner)
-		q->owner = file->private_data;
+	if (q->fileio)
+		return;
+	q->owner = NULL;
 	mutex_lock(&cam->lock);
-	if (!q->owner)
-		cg_stream_end(cam);
+	cg_stream_end(cam);
 	mutex_unlock(&cam->lock);
 }
 
@@ -177,35 +393,53 @@ ssize_t camguard_vb2_fop_read(struct file *file, char __user *buf,
 {
 	struct vb2_queue *q = cg_queue_of_file(file);
 	struct camguard_camera *cam;
+	bool begun = false;
 	ssize_t ret;
 
 	if (mutex_lock_interruptible(q->lock))
 		return -ERESTARTSYS;
-	if (vb2_queue_is_busy(q, file)) {
-		ret = -EBUSY;
-		goto out;
-	}
 	cam = cg_camera_of_queue(q);
 	if (cam) {
-		ret = cg_fileio_begin(cam, q, file);
+		ret = cg_refuse_stranger(cam, q, file) ?:
+		      cg_fileio_begin(cam, q, file, &begun);
 		if (ret)
 			goto out;
+	} else if (vb2_queue_is_busy(q, file)) {
+		ret = -EBUSY;
+		goto out;
 	}
 	ret = vb2_read(q, buf, count, ppos, file->f_flags & O_NONBLOCK);
 	/*
 	 * A blocking read drops q->lock while it waits for a frame, and the
-	 * camera may have been unregistered (and freed) meanwhile.
+	 * camera may have been unregistered (and freed) meanwhile: then
+	 * vb2_video_unregister_device() released the queue and its owner.
 	 */
 	cam = cg_camera_of_queue(q);
-	if (cam)
-		cg_fileio_end(cam, q, file);
-	else if (q->fileio)
+	if (cam && begun)
+		cg_fileio_end(cam, q);
+	else if (!cam && q->fileio)
 		q->owner = file->private_data;
 out:
 	mutex_unlock(q->lock);
 	return ret;
 }
 EXPORT_SYMBOL_GPL(camguard_vb2_fop_read);
+
+/* vb2_poll() for a file that does not own the queue: its events only. */
+static __poll_t cg_poll_stranger(struct file *file, poll_table *wait)
+{
+	struct v4l2_fh *fh = file->private_data;
+	__poll_t res = 0;
+
+	if (poll_requested_events(wait) & (EPOLLIN | EPOLLRDNORM))
+		res = EPOLLERR;
+	if (test_bit(V4L2_FL_USES_V4L2_FH, &video_devdata(file)->flags)) {
+		poll_wait(file, &fh->wait, wait);
+		if (v4l2_event_pending(fh))
+			res |= EPOLLPRI;
+	}
+	return res;
+}
 
 __poll_t camguard_vb2_fop_poll(struct file *file, poll_table *wait)
 {
@@ -217,25 +451,55 @@ __poll_t camguard_vb2_fop_poll(struct file *file, poll_table *wait)
 	if (mutex_lock_interruptible(q->lock))
 		return EPOLLERR;
 	cam = cg_camera_of_queue(q);
+	if (cam && vb2_queue_is_busy(q, file)) {
+		/* Not counted: a stranger's poll says nothing of the frames. */
+		res = cg_poll_stranger(file, wait);
+		goto out;
+	}
 	/* Only a readable poll can start file I/O; see vb2_poll(). */
 	if (cam && !q->owner && !q->fileio &&
 	    (poll_requested_events(wait) & (EPOLLIN | EPOLLRDNORM)) &&
 	    (q->io_modes & VB2_READ) && !vb2_is_busy(q)) {
-		if (cg_fileio_begin(cam, q, file)) {
+		if (cg_fileio_begin(cam, q, file, &begun)) {
 			res = EPOLLERR;
 			goto out;
 		}
-		begun = true;
 	}
 	res = vb2_poll(q, file, wait);
-	cam = begun ? cg_camera_of_queue(q) : NULL;
-	if (cam)
-		cg_fileio_end(cam, q, file);
+	if (begun)
+		cg_fileio_end(cam, q);
 out:
 	mutex_unlock(q->lock);
 	return res;
 }
 EXPORT_SYMBOL_GPL(camguard_vb2_fop_poll);
+
+int camguard_vb2_may_configure(struct vb2_queue *q, const struct cred *cred)
+{
+	struct camguard_camera *cam = cg_camera_of_queue(q);
+	enum camguard_reason reason = CAMGUARD_REASON_NONE;
+	struct cg_stream *stream;
+	int ret = 0;
+
+	if (!cam)	/* not registered yet: the driver's own defaults */
+		return 0;
+	lockdep_assert_held(q->lock);
+	mutex_lock(&cam->lock);
+	stream = rcu_dereference_protected(cam->stream,
+					   lockdep_is_held(&cam->lock));
+	if (stream && !cg_owner_is_cred(&stream->owner, cred)) {
+		reason = CAMGUARD_REASON_NOT_STREAM_OWNER;
+		ret = -EBUSY;
+	} else if (!stream && !cg_bound_admits(cam, cred)) {
+		reason = CAMGUARD_REASON_CAMERA_BOUND;
+		ret = -EACCES;
+	}
+	mutex_unlock(&cam->lock);
+	if (ret)
+		cg_refuse(cam, reason, cred);
+	return ret;
+}
+EXPORT_SYMBOL_GPL(camguard_vb2_may_configure);
 
 /*
  * Pick up a faster SHA-256 driver loaded since the camera registered (an

@@ -14,6 +14,8 @@
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/capability.h>
+#include <linux/cred.h>
 #include <linux/module.h>
 #include <linux/platform_device.h>
 #include <linux/slab.h>
@@ -188,7 +190,11 @@ static int cg_vcam_try_fmt(struct file *file, void *priv,
 static int cg_vcam_s_fmt(struct file *file, void *priv, struct v4l2_format *f)
 {
 	struct cg_vcam *vcam = video_drvdata(file);
+	int ret;
 
+	ret = camguard_vb2_may_configure(&vcam->queue, file->f_cred);
+	if (ret)
+		return ret;
 	if (vb2_is_busy(&vcam->queue))
 		return -EBUSY;
 	cg_vcam_fmt_adjust(vcam, &f->fmt.pix);
@@ -230,9 +236,13 @@ static int cg_vcam_s_parm(struct file *file, void *priv,
 	struct cg_vcam *vcam = video_drvdata(file);
 	struct v4l2_fract *tpf = &parm->parm.capture.timeperframe;
 	u32 fps;
+	int ret;
 
 	if (parm->type != V4L2_BUF_TYPE_VIDEO_CAPTURE)
 		return -EINVAL;
+	ret = camguard_vb2_may_configure(&vcam->queue, file->f_cred);
+	if (ret)
+		return ret;
 	/* The frame clock is fixed for the life of a stream. */
 	if (vb2_is_streaming(&vcam->queue))
 		return -EBUSY;
@@ -262,7 +272,10 @@ static int cg_vcam_g_input(struct file *file, void *priv, unsigned int *i)
 
 static int cg_vcam_s_input(struct file *file, void *priv, unsigned int i)
 {
-	return i ? -EINVAL : 0;
+	struct cg_vcam *vcam = video_drvdata(file);
+
+	return camguard_vb2_may_configure(&vcam->queue, file->f_cred) ?:
+	       (i ? -EINVAL : 0);
 }
 
 static const struct v4l2_ioctl_ops cg_vcam_ioctl_ops = {
@@ -281,11 +294,11 @@ static const struct v4l2_ioctl_ops cg_vcam_ioctl_ops = {
 
 	.vidioc_reqbufs = camguard_vb2_ioctl_reqbufs,
 	.vidioc_create_bufs = camguard_vb2_ioctl_create_bufs,
-	.vidioc_prepare_buf = vb2_ioctl_prepare_buf,
-	.vidioc_querybuf = vb2_ioctl_querybuf,
-	.vidioc_qbuf = vb2_ioctl_qbuf,
+	.vidioc_prepare_buf = camguard_vb2_ioctl_prepare_buf,
+	.vidioc_querybuf = camguard_vb2_ioctl_querybuf,
+	.vidioc_qbuf = camguard_vb2_ioctl_qbuf,
 	.vidioc_dqbuf = vb2_ioctl_dqbuf,
-	.vidioc_expbuf = vb2_ioctl_expbuf,
+	.vidioc_expbuf = camguard_vb2_ioctl_expbuf,
 	.vidioc_streamon = vb2_ioctl_streamon,
 	.vidioc_streamoff = vb2_ioctl_streamoff,
 
@@ -296,23 +309,43 @@ static const struct v4l2_ioctl_ops cg_vcam_ioctl_ops = {
 
 /* ---- file operations ---- */
 
-/* Queue ownership, and so stream owners, go through the camguard helpers. */
+/*
+ * Queue ownership, and so stream owners, and every path to the buffers go
+ * through the camguard helpers.
+ */
 static const struct v4l2_file_operations cg_vcam_fops = {
 	.owner = THIS_MODULE,
 	.open = v4l2_fh_open,
 	.release = camguard_vb2_fop_release,
 	.read = camguard_vb2_fop_read,
 	.poll = camguard_vb2_fop_poll,
-	.mmap = vb2_fop_mmap,
+	.mmap = camguard_vb2_fop_mmap,
 	.unlocked_ioctl = video_ioctl2,
 };
 
 /* ---- controls ---- */
 
+static bool cg_vcam_is_inject_ctrl(u32 id)
+{
+	return id >= CG_CID_DROP_PERCENT && id <= CG_CID_DISCONNECT_AFTER;
+}
+
 static int cg_vcam_s_ctrl(struct v4l2_ctrl *ctrl)
 {
 	struct cg_vcam *vcam = container_of(ctrl->handler, struct cg_vcam,
 					    ctrls);
+	int ret;
+
+	/*
+	 * Called from the caller's control ioctl, under vcam->lock (the
+	 * video_device's lock), or before registration with the defaults.
+	 * Error injection fails or cuts off streams: root's alone.
+	 */
+	if (cg_vcam_is_inject_ctrl(ctrl->id) && !capable(CAP_SYS_ADMIN))
+		return -EPERM;
+	ret = camguard_vb2_may_configure(&vcam->queue, current_cred());
+	if (ret)
+		return ret;
 
 	switch (ctrl->id) {
 	case V4L2_CID_BRIGHTNESS:
@@ -356,7 +389,9 @@ static const char * const cg_vcam_patterns[] = {
 /*
  * Error injection. v4l2-compliance writes every control's minimum, maximum
  * and default in turn, so none of these acts when written: each is a
- * setting the next stream obeys, and the default is always "off".
+ * setting the next stream obeys, and the default is always "off". Only
+ * root (CAP_SYS_ADMIN) may write them, and like every control only while
+ * no other owner's stream exists.
  */
 static const struct v4l2_ctrl_config cg_vcam_inject_ctrls[] = {
 	{

@@ -101,8 +101,11 @@ static bool cg_vcam_produce(struct cg_vcam *vcam, u32 sequence)
 		return false;
 	}
 
-	memcpy(vaddr, vcam->background, vcam->ffmt.sizeimage);
-	cg_vcam_stamp(vcam, vaddr, sequence);
+	/* Muted: camguard blacked the buffer; no picture may touch it. */
+	if (!camguard_vb2_buffer_muted(vb)) {
+		memcpy(vaddr, vcam->background, vcam->ffmt.sizeimage);
+		cg_vcam_stamp(vcam, vaddr, sequence);
+	}
 	vb2_set_plane_payload(vb, 0, vcam->ffmt.sizeimage);
 	vb->timestamp = ktime_get_ns();
 	/* Tagged (and digested) by camguard before userspace can see it. */

@@ -343,6 +343,7 @@ const char *cg_nl_reason_name(uint32_t reason)
 		[CAMGUARD_REASON_DETACHED] = "detached",
 		[CAMGUARD_REASON_CAMERA_GONE] = "camera-gone",
 		[CAMGUARD_REASON_UNLOAD] = "unload",
+		[CAMGUARD_REASON_NOT_STREAM_OWNER] = "not-stream-owner",
 	};
 
 	return reason < sizeof(names) / sizeof(names[0]) && names[reason] ?

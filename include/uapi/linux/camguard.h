@@ -58,6 +58,32 @@
  * 200 frames' events; a reader that may fall further behind raises
  * SO_RCVBUF.
  *
+ * Buffers
+ * -------
+ * No file other than the stream owner's reaches the bytes of the owner's
+ * buffers, by any path: only the owner's file may mmap() the queue, QUERYBUF,
+ * EXPBUF, QBUF, DQBUF, PREPARE_BUF, allocate buffers or read(); another file's
+ * poll() asking for input gets EPOLLERR, its close() never releases the
+ * queue, and the others get -EBUSY (-EACCES on a camera bound to another
+ * owner). Buffers are fresh (zeroed) for every new owner, and mappings made
+ * before a change of owner keep the old memory, never the new owner's.
+ * USERPTR memory in a shared mapping (MAP_SHARED, shared memory, a
+ * memfd) is refused with -EACCES, since the camera would write into pages
+ * others map; memory the owner brings or exports is flagged in every tag
+ * (CAMGUARD_TAG_F_SHARED_MEMORY). While a stream exists only its owner may
+ * change the camera's settings (format, rate, input, controls: -EBUSY for
+ * others); on a bound camera only the bound owner (-EACCES). Each such
+ * refusal counts in the camera's CAMGUARD_STAT_REFUSED and is audited
+ * (CAMGUARD_REASON_NOT_STREAM_OWNER, or CAMERA_BOUND).
+ *
+ * Mute
+ * ----
+ * While a camera is muted no picture byte reaches any buffer userspace can
+ * map, in any memory type: the driver asks camguard before it writes a
+ * frame and writes nothing but black while muted. A frame the driver had
+ * begun when the mute request arrived is overwritten with black before it
+ * is handed back. Only an admin can unmute.
+ *
  * A channel dies, with a CAMGUARD_CMD_CHAN_REVOKED event to its socket
  * where one is left to read it, when: it is deleted (CHAN_DEL), detached
  * (CHAN_DETACH), its socket is closed, its camera disconnects, or the
@@ -105,6 +131,14 @@ struct camguard_frame_tag {
 #define CAMGUARD_TAG_F_MUTED		0x01
 /* digest is all zero: the module was loaded with digest=0 (benchmarks). */
 #define CAMGUARD_TAG_F_NO_DIGEST	0x02
+/*
+ * The buffer's memory is reachable outside the owner's file: USERPTR or
+ * imported DMABUF memory that the owner brought, or an MMAP buffer the
+ * owner exported with VIDIOC_EXPBUF. The kernel cannot vouch that nobody
+ * else read the bytes or changed them after the digest; a consumer that
+ * needs that guarantee (camguardd) refuses such frames.
+ */
+#define CAMGUARD_TAG_F_SHARED_MEMORY	0x04
 
 /* CAMGUARD_A_CHAN_FLAGS */
 /* Also send CAMGUARD_CMD_STREAM_START/STOP events to this channel. */
@@ -177,9 +211,10 @@ enum camguard_cmd {
 	CAMGUARD_CMD_CAM_BIND,
 
 	/*
-	 * CAM_MUTE (admin): CAM_ID, CAM_MUTED (0 or 1). While muted, every
-	 * frame's payload is overwritten with black before it is tagged and
-	 * handed back, and tags carry CAMGUARD_TAG_F_MUTED.
+	 * CAM_MUTE (admin): CAM_ID, CAM_MUTED (0 or 1). While muted, the
+	 * driver writes no picture into any buffer (see "Mute" above), every
+	 * payload is black when tagged and handed back, and tags carry
+	 * CAMGUARD_TAG_F_MUTED.
 	 */
 	CAMGUARD_CMD_CAM_MUTE,
 
@@ -256,7 +291,7 @@ enum camguard_stat {
 	CAMGUARD_STAT_FRAMES_WITHHELD,	/* frame x channel pairs refused */
 	CAMGUARD_STAT_EVENTS_DROPPED,	/* events lost: reader slow or no memory */
 	CAMGUARD_STAT_STREAMS,		/* streams started (camera) */
-	CAMGUARD_STAT_REFUSED,		/* queue ownership refused (camera) */
+	CAMGUARD_STAT_REFUSED,		/* ownership, buffer or setting refused (camera) */
 
 	__CAMGUARD_STAT_MAX,
 };
@@ -278,6 +313,8 @@ enum camguard_reason {
 	CAMGUARD_REASON_DETACHED,
 	CAMGUARD_REASON_CAMERA_GONE,
 	CAMGUARD_REASON_UNLOAD,
+	/* refusals added in version 1 after the above (audit) */
+	CAMGUARD_REASON_NOT_STREAM_OWNER,	/* another file's buffers or settings */
 
 	__CAMGUARD_REASON_MAX,
 };
