@@ -7,7 +7,7 @@
  *      display's channel, never waiting for one (see frame_process());
  *   3. SHA-256 of the bytes dequeued must be the digest in the tag, or the
  *      frame is dropped (digest_mismatch); no event: missing_event; a tag
- *      without digest: unverified;
+ *      without digest, or of memory others may reach: unverified;
  *   4. encode JPEG once, then for every watching display a record with
  *      the raw tag and MAC of ITS channel's event, sealed under ITS key,
  *      queued on its connection (which may drop it when full).
@@ -157,10 +157,13 @@ static void frame_process(struct cg_worker *w, struct cg_camera *cam,
 		if (!ev[i])
 			continue;
 		cg_frame_tag_unpack(ev[i]->tag, &tag);
-		if (tag.flags & CAMGUARD_TAG_F_NO_DIGEST) {
+		if (tag.flags & (CAMGUARD_TAG_F_NO_DIGEST |
+				 CAMGUARD_TAG_F_SHARED_MEMORY)) {
 			cam->st.unverified++;
 			frame_problem(cam, CG_FRAME_UNVERIFIED,
-				      "the kernel's tag has no digest (module loaded with digest=0)",
+				      tag.flags & CAMGUARD_TAG_F_NO_DIGEST ?
+				      "the kernel's tag has no digest (module loaded with digest=0)" :
+				      "the kernel cannot vouch for the buffer (memory shared outside the owner's file)",
 				      f->sequence, cam->st.unverified);
 			return;
 		}
