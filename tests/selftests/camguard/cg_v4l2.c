@@ -217,7 +217,8 @@ int cg_cam_streamoff(struct cg_cam *c)
 	return cg_ioctl(c->fd, VIDIOC_STREAMOFF, &type);
 }
 
-int cg_cam_dqbuf(struct cg_cam *c, struct v4l2_buffer *b, int timeout_ms)
+int cg_cam_dqbuf_mem(struct cg_cam *c, uint32_t memory, struct v4l2_buffer *b,
+		     int timeout_ms)
 {
 	struct pollfd pfd = { .fd = c->fd, .events = POLLIN };
 	int ret;
@@ -225,7 +226,7 @@ int cg_cam_dqbuf(struct cg_cam *c, struct v4l2_buffer *b, int timeout_ms)
 	for (;;) {
 		memset(b, 0, sizeof(*b));
 		b->type = V4L2_BUF_TYPE_VIDEO_CAPTURE;
-		b->memory = V4L2_MEMORY_MMAP;
+		b->memory = memory;
 		ret = cg_ioctl(c->fd, VIDIOC_DQBUF, b);
 		if (ret != -EAGAIN)
 			return ret;
@@ -241,6 +242,11 @@ int cg_cam_dqbuf(struct cg_cam *c, struct v4l2_buffer *b, int timeout_ms)
 			return ret ? ret : 0;
 		}
 	}
+}
+
+int cg_cam_dqbuf(struct cg_cam *c, struct v4l2_buffer *b, int timeout_ms)
+{
+	return cg_cam_dqbuf_mem(c, V4L2_MEMORY_MMAP, b, timeout_ms);
 }
 
 int cg_cam_start(struct cg_cam *c, unsigned int count)
@@ -297,4 +303,78 @@ uint64_t cg_buf_ts_ns(const struct v4l2_buffer *b)
 {
 	return (uint64_t)b->timestamp.tv_sec * 1000000000ull +
 	       (uint64_t)b->timestamp.tv_usec * 1000ull;
+}
+
+int cg_cam_ioctl(struct cg_cam *c, unsigned long req, void *arg)
+{
+	return cg_ioctl(c->fd, req, arg);
+}
+
+int cg_cam_set_nonblock(struct cg_cam *c, bool nonblock)
+{
+	int fl = fcntl(c->fd, F_GETFL);
+
+	if (fl < 0)
+		return -errno;
+	fl = nonblock ? fl | O_NONBLOCK : fl & ~O_NONBLOCK;
+	return fcntl(c->fd, F_SETFL, fl) ? -errno : 0;
+}
+
+int cg_cam_set_fps(struct cg_cam *c, unsigned int fps)
+{
+	struct v4l2_streamparm p = { .type = V4L2_BUF_TYPE_VIDEO_CAPTURE };
+
+	p.parm.capture.timeperframe.numerator = 1;
+	p.parm.capture.timeperframe.denominator = fps;
+	return cg_ioctl(c->fd, VIDIOC_S_PARM, &p);
+}
+
+int cg_cam_querybuf(struct cg_cam *c, unsigned int index, uint32_t memory,
+		    struct v4l2_buffer *b)
+{
+	memset(b, 0, sizeof(*b));
+	b->index = index;
+	b->type = V4L2_BUF_TYPE_VIDEO_CAPTURE;
+	b->memory = memory;
+	return cg_ioctl(c->fd, VIDIOC_QUERYBUF, b);
+}
+
+int cg_cam_qbuf_userptr(struct cg_cam *c, unsigned int index, void *ptr,
+			size_t len)
+{
+	struct v4l2_buffer b = {
+		.index = index,
+		.type = V4L2_BUF_TYPE_VIDEO_CAPTURE,
+		.memory = V4L2_MEMORY_USERPTR,
+		.m.userptr = (unsigned long)ptr,
+		.length = (uint32_t)len,
+	};
+
+	return cg_ioctl(c->fd, VIDIOC_QBUF, &b);
+}
+
+int cg_cam_qbuf_dmabuf(struct cg_cam *c, unsigned int index, int fd,
+		       size_t len)
+{
+	struct v4l2_buffer b = {
+		.index = index,
+		.type = V4L2_BUF_TYPE_VIDEO_CAPTURE,
+		.memory = V4L2_MEMORY_DMABUF,
+		.m.fd = fd,
+		.length = (uint32_t)len,
+	};
+
+	return cg_ioctl(c->fd, VIDIOC_QBUF, &b);
+}
+
+int cg_cam_expbuf(struct cg_cam *c, unsigned int index)
+{
+	struct v4l2_exportbuffer eb = {
+		.type = V4L2_BUF_TYPE_VIDEO_CAPTURE,
+		.index = index,
+		.flags = O_RDWR | O_CLOEXEC,
+	};
+	int ret = cg_ioctl(c->fd, VIDIOC_EXPBUF, &eb);
+
+	return ret ? ret : eb.fd;
 }

@@ -7,6 +7,7 @@
 #ifndef CG_V4L2_H
 #define CG_V4L2_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <linux/videodev2.h>
@@ -14,6 +15,10 @@
 #define CG_MAXBUF 32
 /* "Disconnect After Frames" of the virtual camera. */
 #define CG_CID_DISCONNECT_AFTER (V4L2_CID_USER_BASE | 0xe003)
+/* Its other error-injection controls (root only): docs/virtual-camera.md. */
+#define CG_CID_DROP_PERCENT	(V4L2_CID_USER_BASE | 0xe000)
+#define CG_CID_FAIL_START	(V4L2_CID_USER_BASE | 0xe001)
+#define CG_CID_FAIL_PREPARE	(V4L2_CID_USER_BASE | 0xe002)
 
 struct cg_cam {
 	int fd;
@@ -55,5 +60,26 @@ int cg_cam_set_ctrl(struct cg_cam *c, uint32_t id, int32_t value);
 int cg_cam_get_ctrl(struct cg_cam *c, uint32_t id, int32_t *value);
 /* The buffer's timestamp in ns (usec precision). */
 uint64_t cg_buf_ts_ns(const struct v4l2_buffer *b);
+
+/* Any ioctl on the camera's descriptor (EINTR retried). */
+int cg_cam_ioctl(struct cg_cam *c, unsigned long req, void *arg);
+/* Blocking (false) or non-blocking (true, as opened) I/O. */
+int cg_cam_set_nonblock(struct cg_cam *c, bool nonblock);
+/* S_PARM @fps alone. */
+int cg_cam_set_fps(struct cg_cam *c, unsigned int fps);
+/* QUERYBUF of buffer @index of a queue of @memory into @b. */
+int cg_cam_querybuf(struct cg_cam *c, unsigned int index, uint32_t memory,
+		    struct v4l2_buffer *b);
+/* QBUF of @len bytes of user memory at @ptr (USERPTR). */
+int cg_cam_qbuf_userptr(struct cg_cam *c, unsigned int index, void *ptr,
+			size_t len);
+/* QBUF of the dmabuf @fd (DMABUF); @len 0: the dmabuf's size. */
+int cg_cam_qbuf_dmabuf(struct cg_cam *c, unsigned int index, int fd,
+		       size_t len);
+/* EXPBUF of MMAP buffer @index: a dmabuf fd (O_RDWR, O_CLOEXEC) or -errno. */
+int cg_cam_expbuf(struct cg_cam *c, unsigned int index);
+/* cg_cam_dqbuf() for a queue of @memory (USERPTR, DMABUF). */
+int cg_cam_dqbuf_mem(struct cg_cam *c, uint32_t memory, struct v4l2_buffer *b,
+		     int timeout_ms);
 
 #endif

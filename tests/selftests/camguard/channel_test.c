@@ -32,11 +32,18 @@ FIXTURE_SETUP(ch)
 
 FIXTURE_TEARDOWN(ch)
 {
+	struct cg_cam c;
+
 	if (self->nl.fd >= 0)
 		cg_nl_close(&self->nl);
 	/* leave camera 1 usable for whatever runs next */
-	if (cg_wait_node(1, 100))
+	if (cg_wait_node(1, 100)) {
 		cg_rebind(1);
+	} else if (!cg_cam_open(&c, 1)) {
+		/* no disconnect left armed by a test that failed before it */
+		cg_cam_set_ctrl(&c, CG_CID_DISCONNECT_AFTER, 0);
+		cg_cam_close(&c);
+	}
 }
 
 /* ---- detach and delete revoke ------------------------------------------------ */
@@ -520,14 +527,13 @@ TEST_F_TIMEOUT(ch, concurrent_queue_and_channel_ops, 240)
 
 /* ---- camera disconnect ------------------------------------------------------------ */
 
-/* In the child: stream camera 1 until it goes; expect the revocation. */
-struct disc_arg {
-	bool by_control;	/* else: the test unbinds the device */
-};
-
+/*
+ * In the child: stream camera 1 until it goes (the test has armed
+ * "Disconnect After Frames", which is root's alone, or unbinds the
+ * device); expect the revocation.
+ */
 static int disconnect_child(void *arg, int ctl)
 {
-	struct disc_arg *d = arg;
 	struct cg_msg *ev = malloc(sizeof(*ev));
 	struct cg_ctl m = { .op = 'S' };
 	struct cg_nl nl;
@@ -536,13 +542,12 @@ static int disconnect_child(void *arg, int ctl)
 	uint32_t id;
 	int i, ret, err = 0;
 
+	(void)arg;
 	CK(ev && !cg_nl_open(&nl), "netlink");
 	CK(!cg_chan_new(&nl, "d", NULL, CG_NO_FLAGS, &id, NULL), "CHAN_NEW");
 	CK(!cg_chan_attach(&nl, id, 1), "attach: %s", nl.ext_msg);
 	CK(!cg_cam_open(&cam, 1), "open camera 1");
 	CK(!cg_cam_set_fmt(&cam, 160, 120, 0, 0), "S_FMT");
-	if (d->by_control)
-		CK(!cg_cam_set_ctrl(&cam, CG_CID_DISCONNECT_AFTER, 5), "Disconnect After Frames");
 	CK(!cg_cam_start(&cam, 8), "start");
 	m.v[0] = id;
 	cg_ctl_send(ctl, &m, -1);
@@ -581,15 +586,24 @@ static int disconnect_child(void *arg, int ctl)
 static void disconnect_test(struct __test_metadata *_metadata, struct cg_nl *nl,
 			    bool by_control)
 {
-	struct disc_arg d = { .by_control = by_control };
 	struct cg_stream_opts o;
 	struct cg_stream_info si;
 	struct cg_chan_info ci;
 	struct cg_proc p;
 	struct cg_msg cam;
 	struct cg_ctl m;
+	struct cg_cam c;
+	int ret;
 
-	ASSERT_EQ(0, cg_spawn(&p, &cg_a, disconnect_child, &d));
+	if (by_control) {
+		/* the next stream of camera 1 disconnects after 5 frames */
+		ASSERT_EQ(0, cg_cam_open(&c, 1));
+		ret = cg_cam_set_ctrl(&c, CG_CID_DISCONNECT_AFTER, 5);
+		cg_cam_close(&c);
+		ASSERT_EQ(0, ret) TH_LOG("root setting Disconnect After Frames on idle camera 1: %s",
+					 strerror(-ret));
+	}
+	ASSERT_EQ(0, cg_spawn(&p, &cg_a, disconnect_child, NULL));
 	ASSERT_EQ(0, cg_expect(p.ctl, 'S', &m, cg_tmo(30000)));
 	if (!by_control) {
 		cg_sleep_ms(cg_tmo(500));
