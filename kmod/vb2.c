@@ -153,23 +153,6 @@ int camguard_vb2_ioctl_create_bufs(struct file *file, void *priv,
 }
 EXPORT_SYMBOL_GPL(camguard_vb2_ioctl_create_bufs);
 
-int camguard_vb2_ioctl_querybuf(struct file *file, void *priv,
-				struct v4l2_buffer *p)
-{
-	struct vb2_queue *q = cg_queue_of_file(file);
-	struct camguard_camera *cam = cg_camera_of_queue(q);
-	int ret;
-
-	/* vb2 lets anyone query: offsets to mmap, sequences, timestamps. */
-	if (cam) {
-		ret = cg_refuse_stranger(cam, q, file);
-		if (ret)
-			return ret;
-	}
-	return vb2_ioctl_querybuf(file, priv, p);
-}
-EXPORT_SYMBOL_GPL(camguard_vb2_ioctl_querybuf);
-
 /*
  * Is [start, start + len) of the caller's memory in private mappings only?
  * The camera writes into USERPTR pages: pages of a shared mapping (a
@@ -224,53 +207,54 @@ static int cg_check_userptr(struct camguard_camera *cam, struct file *file,
 	return ret;
 }
 
-int camguard_vb2_ioctl_qbuf(struct file *file, void *priv,
-			    struct v4l2_buffer *p)
+/*
+ * The checks of the buffer ioctls (QUERYBUF, QBUF, PREPARE_BUF, EXPBUF):
+ * the queue owner only (vb2 lets anyone QUERYBUF: offsets to mmap,
+ * sequences, timestamps), and the USERPTR memory of @b, if any, private.
+ */
+static int cg_buffer_ioctl_check(struct file *file, const struct v4l2_buffer *b)
 {
 	struct vb2_queue *q = cg_queue_of_file(file);
 	struct camguard_camera *cam = cg_camera_of_queue(q);
-	int ret;
 
-	if (cam) {
-		ret = cg_refuse_stranger(cam, q, file) ?:
-		      cg_check_userptr(cam, file, p);
-		if (ret)
-			return ret;
-	}
-	return vb2_ioctl_qbuf(file, priv, p);
+	if (!cam)
+		return 0;
+	return cg_refuse_stranger(cam, q, file) ?:
+	       (b ? cg_check_userptr(cam, file, b) : 0);
+}
+
+int camguard_vb2_ioctl_querybuf(struct file *file, void *priv,
+				struct v4l2_buffer *p)
+{
+	return cg_buffer_ioctl_check(file, NULL) ?:
+	       vb2_ioctl_querybuf(file, priv, p);
+}
+EXPORT_SYMBOL_GPL(camguard_vb2_ioctl_querybuf);
+
+int camguard_vb2_ioctl_qbuf(struct file *file, void *priv,
+			    struct v4l2_buffer *p)
+{
+	return cg_buffer_ioctl_check(file, p) ?: vb2_ioctl_qbuf(file, priv, p);
 }
 EXPORT_SYMBOL_GPL(camguard_vb2_ioctl_qbuf);
 
 int camguard_vb2_ioctl_prepare_buf(struct file *file, void *priv,
 				   struct v4l2_buffer *p)
 {
-	struct vb2_queue *q = cg_queue_of_file(file);
-	struct camguard_camera *cam = cg_camera_of_queue(q);
-	int ret;
-
-	if (cam) {
-		ret = cg_refuse_stranger(cam, q, file) ?:
-		      cg_check_userptr(cam, file, p);
-		if (ret)
-			return ret;
-	}
-	return vb2_ioctl_prepare_buf(file, priv, p);
+	return cg_buffer_ioctl_check(file, p) ?:
+	       vb2_ioctl_prepare_buf(file, priv, p);
 }
 EXPORT_SYMBOL_GPL(camguard_vb2_ioctl_prepare_buf);
 
 int camguard_vb2_ioctl_expbuf(struct file *file, void *priv,
 			      struct v4l2_exportbuffer *p)
 {
-	struct vb2_queue *q = cg_queue_of_file(file);
-	struct camguard_camera *cam = cg_camera_of_queue(q);
+	struct camguard_camera *cam;
 	int ret;
 
-	if (cam) {
-		ret = cg_refuse_stranger(cam, q, file);
-		if (ret)
-			return ret;
-	}
-	ret = vb2_ioctl_expbuf(file, priv, p);
+	ret = cg_buffer_ioctl_check(file, NULL) ?:
+	      vb2_ioctl_expbuf(file, priv, p);
+	cam = cg_camera_of_queue(cg_queue_of_file(file));
 	/* The dmabuf may go anywhere: this owner's frames say so from now. */
 	if (!ret && cam) {
 		mutex_lock(&cam->lock);

@@ -1601,23 +1601,6 @@ static const uint8_t marker[16] = {
 	'C', 'G', '-', 'O', 'L', 'D', '-', 'M', 'A', 'P', 0x96, 0x69, 0x0f, 0xf0, 0x5a, 0xa5,
 };
 
-/* Occurrences of the marker's first 8 bytes in p[0..n). */
-static long count_marker(const uint8_t *p, size_t n)
-{
-	const uint8_t *end = p + n;
-	long hits = 0;
-
-	while (p < end) {
-		const uint8_t *q = memmem(p, (size_t)(end - p), marker, 8);
-
-		if (!q)
-			break;
-		hits++;
-		p = q + 8;
-	}
-	return hits;
-}
-
 /*
  * A: streams, fills every byte of every mapping with the marker, REQBUFS 0
  * without munmap ('R': v0 buffers, v1 length), then on each 'C' counts the
@@ -1644,8 +1627,7 @@ static int old_mapping_child(void *arg, int ctl)
 	CK(!cg_cam_streamoff(&cam), "STREAMOFF");
 	nbuf = cam.nbuf;
 	for (i = 0; i < nbuf; i++)
-		for (j = 0; j < cam.len[i]; j++)
-			((uint8_t *)cam.map[i])[j] = marker[j % sizeof(marker)];
+		cg_fill_marker(cam.map[i], cam.len[i], marker);
 	/* vb2 orphans the buffers: the mappings keep them */
 	ret = cg_cam_reqbufs(&cam, 0, V4L2_MEMORY_MMAP);
 	CK(ret == 0, "REQBUFS 0 with the buffers still mapped: %d", ret);
@@ -1700,7 +1682,7 @@ static int new_owner_child(void *arg, int ctl)
 	CK(ret >= 8, "REQBUFS: %d", ret);
 	CK(!cg_cam_mmap(&cam), "mmap");
 	for (i = 0; i < cam.nbuf; i++) {
-		hits = count_marker(cam.map[i], cam.len[i]);
+		hits = cg_count_marker(cam.map[i], cam.len[i], marker);
 		CK(hits == 0, "A's marker %ld times in B's fresh buffer %u", hits, i);
 	}
 	CK(!cg_cam_queue_all(&cam), "QBUF");
@@ -1711,7 +1693,7 @@ static int new_owner_child(void *arg, int ctl)
 			CK(!cg_expect(ctl, 'G', NULL, cg_tmo(60000)), "no go from the test");
 		}
 		CK(!cg_cam_dqbuf(&cam, &b, cg_tmo(5000)), "DQBUF");
-		hits = count_marker(cam.map[b.index], cam.len[b.index]);
+		hits = cg_count_marker(cam.map[b.index], cam.len[b.index], marker);
 		CK(hits == 0, "A's marker %ld times in B's buffer %u (seq %u)", hits, b.index,
 		   b.sequence);
 		CK(!cg_cam_qbuf(&cam, b.index), "QBUF");

@@ -970,3 +970,27 @@ out:
 	free(ev);
 	return rc;
 }
+
+void cg_fill_marker(uint8_t *p, size_t n, const uint8_t marker[16])
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		p[i] = marker[i % 16];
+}
+
+long cg_count_marker(const uint8_t *p, size_t n, const uint8_t marker[16])
+{
+	const uint8_t *end = p + n;
+	long hits = 0;
+
+	while (p < end) {
+		const uint8_t *q = memmem(p, (size_t)(end - p), marker, 8);
+
+		if (!q)
+			break;
+		hits++;
+		p = q + 8;
+	}
+	return hits;
+}

@@ -131,6 +131,13 @@ void cg_frames_init(struct cg_frames *f, struct cg_nl *nl);
 int cg_frames_get(struct cg_frames *f, uint32_t chan, uint32_t seq,
 		  int timeout_ms, struct cg_msg *out);
 
+/* ---- markers in buffers (remanence) ---------------------------------------- */
+
+/* A 16-byte marker repeated over p[0..n). */
+void cg_fill_marker(uint8_t *p, size_t n, const uint8_t marker[16]);
+/* Occurrences of the marker's first 8 bytes in p[0..n). */
+long cg_count_marker(const uint8_t *p, size_t n, const uint8_t marker[16]);
+
 /* ---- environment ----------------------------------------------------------- */
 
 /* Module parameter /sys/module/camguard/parameters/@name. */

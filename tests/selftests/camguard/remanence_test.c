@@ -23,29 +23,9 @@ static const uint8_t marker[16] = {
 	'C', 'G', '-', 'R', 'E', 'M', 'A', 'N', 'E', 'N', 'C', 'E', 0xa5, 0x5a, 0xc3, 0x3c,
 };
 
-/* Occurrences of the marker's first 8 bytes in p[0..n). */
 static long count_marker(const uint8_t *p, size_t n)
 {
-	const uint8_t *end = p + n;
-	long hits = 0;
-
-	while (p < end) {
-		const uint8_t *q = memmem(p, (size_t)(end - p), marker, 8);
-
-		if (!q)
-			break;
-		hits++;
-		p = q + 8;
-	}
-	return hits;
-}
-
-static void fill_marker(uint8_t *p, size_t n)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		p[i] = marker[i % sizeof(marker)];
+	return cg_count_marker(p, n, marker);
 }
 
 struct rem_arg {
@@ -107,7 +87,7 @@ static int owner_a_child(void *arg, int ctl)
 	CK(ret >= 8, "REQBUFS: %d", ret);
 	CK(!cg_cam_mmap(&cam), "mmap");
 	for (i = 0; i < cam.nbuf; i++)
-		fill_marker(cam.map[i], cam.len[i]);
+		cg_fill_marker(cam.map[i], cam.len[i], marker);
 	CK(!cg_cam_queue_all(&cam), "QBUF");
 	CK(!cg_cam_streamon(&cam), "STREAMON");
 	for (i = 0; i < 4; i++) {
@@ -118,7 +98,7 @@ static int owner_a_child(void *arg, int ctl)
 	}
 	CK(!cg_cam_streamoff(&cam), "STREAMOFF");
 	for (i = 0; i < cam.nbuf; i++)
-		fill_marker(cam.map[i], cam.len[i]);
+		cg_fill_marker(cam.map[i], cam.len[i], marker);
 	for (i = 0; i < cam.nbuf; i++)
 		CK(count_marker(cam.map[i], cam.len[i]) > 0, "A's own marker not found");
 	m.v[0] = cam.nbuf;
