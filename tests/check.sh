@@ -16,7 +16,9 @@
 #          scripts printed
 #
 # Prints a summary (with the v4l2-compliance totals per node per kernel,
-# the kernel selftest counts and the incident replay's figures per kernel) and ends with "N passed, N failed".
+# the kernel selftest counts, the incident replay's figures per kernel and
+# the time of the host steps, of each kernel and of each lane) and ends
+# with "N passed, N failed".
 # Logs: build/check/.
 #
 #   CAMGUARD_KERNELS="6.1 6.12"   restrict the kernels (default: all three)
@@ -84,6 +86,7 @@ host() {
 	return $rc
 }
 
+host_t0=$SECONDS
 host build make -s all
 host unit make -s unit-check
 host fuzz make -s fuzz-check
@@ -92,6 +95,8 @@ for k in 6.1 6.12; do
 	kdir=$(tests/vm/kernels --kdir "$k" 2>/dev/null) &&
 		host "sparse-$k" make -s sparse KDIR="$kdir"
 done
+
+printf '  %-24s %5ds\n' "host steps" "$((SECONDS - host_t0))" >"$logdir/times"
 
 # run_kernel K: the module for kernel K and its guest.
 run_kernel() {
@@ -141,14 +146,20 @@ run_kernel() {
 		sed 's/^# summary: /     /' >"$logdir/$k.incident-summary"
 }
 
-# lane K...: run_kernel for each K in turn, its output and records kept.
+# lane K...: run_kernel for each K in turn, its output and records kept;
+# the time of each kernel (debug kernel build, module, guest) and of the
+# whole lane go to build/check/times.
 lane() {
-	local k
+	local k t0 tk
+	t0=$SECONDS
 	for k in "$@"; do
+		tk=$SECONDS
 		records=$logdir/$k.records
 		: >"$records"
 		run_kernel "$k"
+		printf '  %-24s %5ds\n' "kernel $k" "$((SECONDS - tk))" >>"$logdir/times"
 	done
+	printf '  %-24s %5ds\n' "lane: $*" "$((SECONDS - t0))" >>"$logdir/times"
 }
 
 lane1=() lane2=()
@@ -189,5 +200,7 @@ per_kernel() {
 per_kernel compliance "v4l2-compliance per node per kernel:"
 per_kernel selftests "kernel selftests (tests/selftests/camguard) per kernel:"
 per_kernel incident "incident replay (tests/guest/incident.sh) per kernel:"
+echo "time per lane (the lanes run side by side with CAMGUARD_LANES=2):"
+cat "$logdir/times"
 echo "$npass passed, $nfail failed"
 [ "$nfail" -eq 0 ]
