@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * camguard: frames tagged at the source with the credential that owns the
- * capture. This file only brings the parts up in order and down in reverse.
+ * capture. This file only brings the parts up in order (the netlink family
+ * last) and down in reverse (the family first).
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -28,18 +29,22 @@ static int __init cg_init(void)
 	ret = cg_chan_init();
 	if (ret)
 		return ret;
-	ret = cg_netlink_init();
-	if (ret)
-		goto err_chan;
 	ret = cg_vcam_init(cameras);
 	if (ret)
-		goto err_netlink;
+		goto err_chan;
+	/*
+	 * The family last, as WireGuard does: no request arrives before the
+	 * cameras exist, so no channel can exist when a later step fails.
+	 */
+	ret = cg_netlink_init();
+	if (ret)
+		goto err_vcam;
 
 	pr_info("loaded with %u virtual cameras\n", cameras);
 	return 0;
 
-err_netlink:
-	cg_netlink_exit();
+err_vcam:
+	cg_vcam_uninit();
 err_chan:
 	cg_chan_exit();
 	return ret;
