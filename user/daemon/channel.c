@@ -11,8 +11,9 @@
  *
  * Frame events land in a small ring per display (CG_EVENT_RING): the frame
  * pipeline looks its event up by sequence number when the buffer is
- * dequeued. A revoked channel ends the worker (the supervisor restarts it,
- * which recreates every channel).
+ * dequeued. A channel deleted by an admin (camguardctl revoke) cuts off its
+ * display alone; any other revocation (camera gone, module unloaded) ends
+ * the worker (the supervisor restarts it, which recreates every channel).
  */
 #include <errno.h>
 #include <libgen.h>
@@ -228,6 +229,14 @@ static int one_event(uint8_t cmd, struct nlattr **a, void *arg)
 	case CAMGUARD_CMD_CHAN_REVOKED:
 		reason = a[CAMGUARD_A_REASON] ?
 			 nla_get_u32(a[CAMGUARD_A_REASON]) : 0;
+		/* This display alone (camguardctl revoke): the others go on. */
+		if (reason == CAMGUARD_REASON_DELETED ||
+		    reason == CAMGUARD_REASON_DETACHED) {
+			cg_warn(d->mod, "the kernel revoked channel %u (%s): display cut off, the worker's other displays go on",
+				d->chan_id, cg_nl_reason_name(reason));
+			cg_display_revoke(w, d);
+			break;
+		}
 		cg_warn(d->mod, "the kernel revoked channel %u (%s): restarting the worker",
 			d->chan_id, cg_nl_reason_name(reason));
 		d->usable = false;

@@ -296,6 +296,11 @@ void cg_display_queue(struct cg_worker *w, struct cg_display *d,
 void cg_display_deadlines(struct cg_worker *w, uint64_t now, int *timeout);
 void cg_display_timeouts(struct cg_worker *w, uint64_t now);
 void cg_display_reap(struct cg_worker *w);
+/*
+ * The kernel revoked @d's channel: close its connections, forget its key;
+ * new connections are refused. The worker's other displays go on.
+ */
+void cg_display_revoke(struct cg_worker *w, struct cg_display *d);
 void cg_display_close_all(struct cg_worker *w);
 
 #endif /* CG_DAEMON_H */

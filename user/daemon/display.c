@@ -33,6 +33,7 @@
 #include <unistd.h>
 #include <poll.h>
 
+#include <openssl/crypto.h>
 #include <openssl/err.h>
 
 #include "daemon.h"
@@ -118,7 +119,9 @@ static void conn_close(struct cg_worker *w, struct cg_conn *c,
 
 	if (c->dead)
 		return;
-	cg_log(level, d->mod, "connection from %s closed: %s", c->peer, why);
+	cg_log(level, d->mod, "connection from %s closed: %s (the display's sent %llu dropped_full %llu)",
+	       c->peer, why, (unsigned long long)d->st.sent,
+	       (unsigned long long)d->st.dropped_full);
 	c->dead = true;
 	if (d->conn == c)
 		d->conn = NULL;
@@ -517,6 +520,22 @@ void cg_display_reap(struct cg_worker *w)
 			p = &c->next;
 		}
 	}
+}
+
+void cg_display_revoke(struct cg_worker *w, struct cg_display *d)
+{
+	struct cg_conn *c;
+
+	for (c = w->conns; c; c = c->next)
+		if (c->disp == d)
+			conn_close(w, c, CG_LOG_WARN, "its channel was revoked");
+	if (d->usable && d->cam && d->cam->n_displays)
+		d->cam->n_displays--;
+	d->usable = false;
+	memset(d->ring, 0, sizeof(d->ring));
+	cg_hmac_free(d->hmac);
+	d->hmac = NULL;
+	OPENSSL_cleanse(d->key, sizeof(d->key));
 }
 
 void cg_display_close_all(struct cg_worker *w)
