@@ -1475,7 +1475,7 @@ static void *scanner(void *arg)
  * buffer, then scans all mapped buffers for SCAN_FRAMES frames while it
  * dequeues (each dequeued frame must be all black). 'R': v0 non-black
  * pairs the scanner saw, v1 its passes, v2 non-black dequeued frames,
- * v3 frames dequeued; s the first non-black seen.
+ * v3 frames dequeued, v4 buffers scanned; s the first non-black seen.
  */
 static int mute_owner_child(void *arg, int ctl)
 {
@@ -1542,6 +1542,7 @@ static int mute_owner_child(void *arg, int ctl)
 	CK(!ret, "DQBUF/QBUF while muted, frame %lld: %s", (long long)m.v[3], strerror(-ret));
 	m.v[0] = s.bad;
 	m.v[1] = s.passes;
+	m.v[4] = cam.nbuf;
 	if (s.bad)
 		snprintf(m.s, sizeof(m.s), "scanner: %s", s.first);
 	cg_ctl_send(ctl, &m, -1);
@@ -1581,8 +1582,8 @@ TEST_F_TIMEOUT(mute, no_picture_byte_in_any_mapped_buffer, 120)
 	ASSERT_NL(0, &self->nl, cg_cam_mute(&self->nl, CAM, 1));
 	cg_say(self->owner.ctl, 'M', 0);
 	ASSERT_EQ(0, cg_expect(self->owner.ctl, 'R', &m, cg_tmo(60000)));
-	TH_LOG("%lld frames while muted, %lld scans of %d buffers' first %d bytes",
-	       (long long)m.v[3], (long long)m.v[1], 8, SCAN_BYTES);
+	TH_LOG("%lld frames while muted, %lld scans of %lld buffers' first %d bytes",
+	       (long long)m.v[3], (long long)m.v[1], (long long)m.v[4], SCAN_BYTES);
 	EXPECT_EQ(SCAN_FRAMES, m.v[3]);
 	EXPECT_LT(0, m.v[1]) TH_LOG("the scanner never ran");
 	EXPECT_EQ(0, m.v[0]) TH_LOG("%lld non-black YUYV pairs in mapped buffers while muted; %s",

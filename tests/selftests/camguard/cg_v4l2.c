@@ -117,14 +117,7 @@ int cg_cam_set_fmt(struct cg_cam *c, uint32_t width, uint32_t height,
 	if (ret)
 		return ret;
 	c->pix = f.fmt.pix;
-	if (fps) {
-		struct v4l2_streamparm p = { .type = V4L2_BUF_TYPE_VIDEO_CAPTURE };
-
-		p.parm.capture.timeperframe.numerator = 1;
-		p.parm.capture.timeperframe.denominator = fps;
-		ret = cg_ioctl(c->fd, VIDIOC_S_PARM, &p);
-	}
-	return ret;
+	return fps ? cg_cam_set_fps(c, fps) : 0;
 }
 
 int cg_cam_reqbufs(struct cg_cam *c, unsigned int count, uint32_t memory)
