@@ -76,6 +76,8 @@ bool cg_owner_equal(const struct cg_owner *a, const struct cg_owner *b);
 bool cg_owner_is_cred(const struct cg_owner *owner, const struct cred *cred);
 /* The owner's euid as seen from the initial user namespace. */
 u32 cg_owner_uid(const struct cg_owner *owner);
+/* The user charged for what @owner holds (owner.c; uapi "Limits"). */
+kuid_t cg_owner_user(const struct cg_owner *owner);
 
 /* Counters of a camera, a stream or a channel (enum camguard_stat). */
 struct cg_stats {
@@ -153,6 +155,7 @@ struct cg_chan {
 	u32 flags;			/* CAMGUARD_CHAN_F_* */
 	char name[CAMGUARD_NAME_MAX + 1];
 	struct cg_owner owner;
+	kuid_t user;			/* cg_owner_user(&owner), charged */
 	struct sock *sk;		/* counted reference; events go here */
 	u32 portid;
 	struct crypto_shash *hmac;	/* "hmac(sha256)" keyed with the key */
@@ -170,7 +173,7 @@ extern struct xarray cg_cameras;	/* id -> struct camguard_camera */
 extern struct xarray cg_chans;		/* id -> struct cg_chan */
 extern atomic_t cg_gen;
 extern unsigned int cg_max_channels;
-extern unsigned int cg_max_channels_per_owner;
+extern unsigned int cg_max_channels_per_user;
 extern unsigned int cg_max_attach_per_camera;
 extern bool cg_digest_enabled;
 void cg_changed(void);
@@ -216,15 +219,18 @@ void cg_event_stream(struct camguard_camera *cam, struct cg_stream *stream,
 /* audit.c */
 struct cg_audit {
 	enum camguard_reason reason;
+	enum camguard_limit limit;	/* reason LIMIT */
 	const struct camguard_camera *cam;
 	u64 stream_id;
 	u32 chan_id;
 	kuid_t uid;
 	kgid_t gid;
+	kuid_t user;			/* charged: rate-limited per user */
 	u64 count;
 };
 
 void cg_audit_init(void);
+void cg_audit_exit(void);
 void cg_audit(const struct cg_audit *a);
 void cg_audit_cred(enum camguard_reason reason, const struct cred *cred,
 		   const struct camguard_camera *cam, u32 chan_id);

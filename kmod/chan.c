@@ -48,15 +48,42 @@ int cg_chan_send(struct cg_chan *chan, struct sk_buff *skb)
 	return ret;
 }
 
-static unsigned int cg_chan_count_owner(const struct cg_owner *owner)
+static unsigned int cg_chan_count_user(kuid_t user)
 {
 	struct cg_chan *chan;
 	unsigned int n = 0;
 	unsigned long id;
 
 	xa_for_each(&cg_chans, id, chan)
-		n += cg_owner_equal(&chan->owner, owner);
+		n += uid_eq(chan->user, user);
 	return n;
+}
+
+/*
+ * May @user have one more channel? The limits of "Limits" in the uapi
+ * header, checked under cg_lock: CAMGUARD_LIMIT_NONE if it may, else the
+ * limit that refuses, named in @extack.
+ */
+static enum camguard_limit cg_chan_limit(kuid_t user,
+					 struct netlink_ext_ack *extack)
+{
+	unsigned int max = READ_ONCE(cg_max_channels);
+	unsigned int held = cg_chan_count_user(user);
+
+	if (cg_nr_chans >= max) {
+		NL_SET_ERR_MSG(extack, "camguard: no channel left (max_channels)");
+		return CAMGUARD_LIMIT_CHANNELS;
+	}
+	if (held >= READ_ONCE(cg_max_channels_per_user)) {
+		NL_SET_ERR_MSG(extack, "camguard: user at max_channels_per_user (all namespaces)");
+		return CAMGUARD_LIMIT_CHANNELS_PER_USER;
+	}
+	/* The last eighth is kept for users who hold none yet. */
+	if (held && cg_nr_chans >= max - DIV_ROUND_UP(max, 8)) {
+		NL_SET_ERR_MSG(extack, "camguard: last channels kept for users with none");
+		return CAMGUARD_LIMIT_CHANNELS_RESERVED;
+	}
+	return CAMGUARD_LIMIT_NONE;
 }
 
 static void cg_chan_free(struct cg_chan *chan)
@@ -80,20 +107,21 @@ struct cg_chan *cg_chan_new(const struct cred *cred, struct sock *sk,
 			    u32 flags, struct netlink_ext_ack *extack)
 {
 	struct cg_owner owner = cg_owner_of(cred);
+	struct cg_audit a = {
+		.reason = CAMGUARD_REASON_LIMIT,
+		.uid = cred->euid,
+		.gid = cred->egid,
+		.user = cg_owner_user(&owner),
+		.count = 1,
+	};
 	struct cg_chan *chan;
 	int ret;
 
 	lockdep_assert_held(&cg_lock);
 
-	if (cg_nr_chans >= READ_ONCE(cg_max_channels)) {
-		NL_SET_ERR_MSG(extack, "camguard: channel limit reached (max_channels)");
-		cg_audit_cred(CAMGUARD_REASON_LIMIT, cred, NULL, 0);
-		return ERR_PTR(-ENOSPC);
-	}
-	if (cg_chan_count_owner(&owner) >=
-	    READ_ONCE(cg_max_channels_per_owner)) {
-		NL_SET_ERR_MSG(extack, "camguard: owner's channel limit reached");
-		cg_audit_cred(CAMGUARD_REASON_LIMIT, cred, NULL, 0);
+	a.limit = cg_chan_limit(a.user, extack);
+	if (a.limit) {
+		cg_audit(&a);
 		return ERR_PTR(-ENOSPC);
 	}
 
@@ -120,6 +148,7 @@ struct cg_chan *cg_chan_new(const struct cred *cred, struct sock *sk,
 	if (ret < 0)
 		goto err;
 	cg_owner_copy(&chan->owner, &owner);
+	chan->user = a.user;
 	sock_hold(sk);
 	chan->sk = sk;
 	cg_nr_chans++;
@@ -163,18 +192,61 @@ static bool cg_chan_may_attach(struct cg_chan *chan,
 	return true;
 }
 
-int cg_chan_attach(struct cg_chan *chan, struct camguard_camera *cam,
-		   struct netlink_ext_ack *extack)
+static void cg_chan_audit(struct cg_chan *chan, struct camguard_camera *cam,
+			  enum camguard_reason reason,
+			  enum camguard_limit limit, u64 stream_id)
 {
-	struct cg_stream *stream;
 	struct cg_audit a = {
+		.reason = reason,
+		.limit = limit,
 		.cam = cam,
+		.stream_id = stream_id,
 		.chan_id = chan->id,
 		.uid = chan->owner.euid,
 		.gid = chan->owner.egid,
+		.user = chan->user,
 		.count = 1,
 	};
-	bool ok;
+
+	cg_audit(&a);
+}
+
+/*
+ * Make a place on full @cam for @chan, whose owner is the camera's
+ * rightful one (its stream's, or the one it is bound to): revoke channels
+ * of other owners, the latest attached first, until one place is free.
+ * They could never receive this owner's frames. Revokes nothing and
+ * returns false if that cannot make a place.
+ */
+static bool cg_chan_evict_for(struct cg_chan *chan, struct camguard_camera *cam,
+			      unsigned int max)
+{
+	struct cg_chan *other, *tmp;
+	unsigned int others = 0;
+
+	lockdep_assert_held(&cg_lock);
+	list_for_each_entry(other, &cam->chans, cam_node)
+		others += !cg_owner_equal(&other->owner, &chan->owner);
+	if (cam->nr_chans - others >= max)
+		return false;
+	list_for_each_entry_safe_reverse(other, tmp, &cam->chans, cam_node) {
+		if (cam->nr_chans < max)
+			break;
+		if (cg_owner_equal(&other->owner, &chan->owner))
+			continue;
+		cg_chan_audit(other, cam, CAMGUARD_REASON_EVICTED,
+			      CAMGUARD_LIMIT_NONE, 0);
+		cg_chan_revoke(other, CAMGUARD_REASON_EVICTED);
+	}
+	return true;
+}
+
+int cg_chan_attach(struct cg_chan *chan, struct camguard_camera *cam,
+		   struct netlink_ext_ack *extack)
+{
+	unsigned int max = READ_ONCE(cg_max_attach_per_camera);
+	struct cg_stream *stream;
+	int ret = 0;
 
 	lockdep_assert_held(&cg_lock);
 
@@ -182,39 +254,37 @@ int cg_chan_attach(struct cg_chan *chan, struct camguard_camera *cam,
 		NL_SET_ERR_MSG(extack, "camguard: channel is already attached");
 		return -EBUSY;
 	}
-	if (cam->nr_chans >= READ_ONCE(cg_max_attach_per_camera)) {
-		NL_SET_ERR_MSG(extack, "camguard: camera's attachment limit reached");
-		a.reason = CAMGUARD_REASON_LIMIT;
-		cg_audit(&a);
-		return -ENOSPC;
-	}
 
 	mutex_lock(&cam->lock);
-	ok = cg_chan_may_attach(chan, cam, &stream);
-	if (ok) {
-		chan->cam = cam;
-		cam->nr_chans++;
-		list_add_tail_rcu(&chan->cam_node, &cam->chans);
-		/* A reader that attaches mid-stream learns the stream too. */
+	if (!cg_chan_may_attach(chan, cam, &stream)) {
 		if (stream)
-			cg_event_stream(cam, stream, CAMGUARD_CMD_STREAM_START,
-					chan);
-	} else if (stream) {
-		a.stream_id = stream->id;
-	}
-	mutex_unlock(&cam->lock);
-
-	if (!ok) {
-		if (a.stream_id)
 			NL_SET_ERR_MSG(extack, "camguard: camera streams for another owner");
 		else
 			NL_SET_ERR_MSG(extack, "camguard: camera is bound to another owner");
-		a.reason = CAMGUARD_REASON_OWNER_MISMATCH;
-		cg_audit(&a);
-		return -EACCES;
+		cg_chan_audit(chan, cam, CAMGUARD_REASON_OWNER_MISMATCH,
+			      CAMGUARD_LIMIT_NONE, stream ? stream->id : 0);
+		ret = -EACCES;
+		goto out;
 	}
+	/* Only the camera's rightful owner evicts; first come otherwise. */
+	if (cam->nr_chans >= max &&
+	    (!(stream || cam->bound) || !cg_chan_evict_for(chan, cam, max))) {
+		NL_SET_ERR_MSG(extack, "camguard: camera full (max_attach_per_camera)");
+		cg_chan_audit(chan, cam, CAMGUARD_REASON_LIMIT,
+			      CAMGUARD_LIMIT_ATTACH_PER_CAMERA, 0);
+		ret = -ENOSPC;
+		goto out;
+	}
+	chan->cam = cam;
+	cam->nr_chans++;
+	list_add_tail_rcu(&chan->cam_node, &cam->chans);
+	/* A reader that attaches mid-stream learns the stream too. */
+	if (stream)
+		cg_event_stream(cam, stream, CAMGUARD_CMD_STREAM_START, chan);
 	cg_changed();
-	return 0;
+out:
+	mutex_unlock(&cam->lock);
+	return ret;
 }
 
 /*

@@ -28,11 +28,11 @@ unsigned int cg_max_channels = 256;
 module_param_named(max_channels, cg_max_channels, uint, 0644);
 MODULE_PARM_DESC(max_channels, "channels in all (default 256)");
 
-unsigned int cg_max_channels_per_owner = 16;
-module_param_named(max_channels_per_owner, cg_max_channels_per_owner, uint,
+unsigned int cg_max_channels_per_user = 16;
+module_param_named(max_channels_per_user, cg_max_channels_per_user, uint,
 		   0644);
-MODULE_PARM_DESC(max_channels_per_owner,
-		 "channels of one owner credential (default 16)");
+MODULE_PARM_DESC(max_channels_per_user,
+		 "channels of one user, all its user namespaces together (default 16)");
 
 unsigned int cg_max_attach_per_camera = 16;
 module_param_named(max_attach_per_camera, cg_max_attach_per_camera, uint,

@@ -52,7 +52,11 @@ err_chan:
 
 static void __exit cg_exit(void)
 {
-	/* No new requests, then every channel told, then the cameras. */
+	/*
+	 * No audit event once the family starts to go, no new requests, then
+	 * every channel told, then the cameras.
+	 */
+	cg_audit_exit();
 	cg_netlink_exit();
 	cg_chan_revoke_all(CAMGUARD_REASON_UNLOAD);
 	cg_vcam_uninit();

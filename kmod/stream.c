@@ -1,13 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Owners, stream identities, and the start and end of a stream.
+ * Stream identities, and the start and end of a stream.
  */
 #include <linux/atomic.h>
 #include <linux/ktime.h>
 #include <linux/minmax.h>
 #include <linux/slab.h>
 #include <linux/timekeeping.h>
-#include <linux/user_namespace.h>
 
 #include "camguard.h"
 
@@ -28,45 +27,6 @@ u64 cg_stream_new_id(void)
 	} while (!atomic64_try_cmpxchg(&cg_last_stream_id, &last, next));
 
 	return next;
-}
-
-void cg_owner_copy(struct cg_owner *dst, const struct cg_owner *src)
-{
-	*dst = *src;
-	get_user_ns(dst->user_ns);
-}
-
-void cg_owner_init(struct cg_owner *owner, const struct cred *cred)
-{
-	struct cg_owner snap = cg_owner_of(cred);
-
-	cg_owner_copy(owner, &snap);
-}
-
-void cg_owner_release(struct cg_owner *owner)
-{
-	if (owner->user_ns) {
-		put_user_ns(owner->user_ns);
-		owner->user_ns = NULL;
-	}
-}
-
-bool cg_owner_equal(const struct cg_owner *a, const struct cg_owner *b)
-{
-	return uid_eq(a->euid, b->euid) && gid_eq(a->egid, b->egid) &&
-	       a->user_ns == b->user_ns;
-}
-
-bool cg_owner_is_cred(const struct cg_owner *owner, const struct cred *cred)
-{
-	return uid_eq(owner->euid, cred->euid) &&
-	       gid_eq(owner->egid, cred->egid) &&
-	       owner->user_ns == cred->user_ns;
-}
-
-u32 cg_owner_uid(const struct cg_owner *owner)
-{
-	return from_kuid_munged(&init_user_ns, owner->euid);
 }
 
 static void cg_stream_free_rcu(struct rcu_head *rcu)

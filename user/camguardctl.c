@@ -308,47 +308,46 @@ static int parse_owner(const char *s, uint32_t *uid, uint32_t *gid)
 	return 0;
 }
 
+/* The attributes of an audit event, in the order they are printed. */
+static const struct {
+	int attr;
+	const char *key;
+} audit_fields[] = {
+	{ CAMGUARD_A_COUNT, "count" },
+	{ CAMGUARD_A_OWNER_UID, "uid" },
+	{ CAMGUARD_A_OWNER_GID, "gid" },
+	{ CAMGUARD_A_USER_UID, "user" },
+	{ CAMGUARD_A_LIMIT, "limit" },
+	{ CAMGUARD_A_CAM_ID, "camera" },
+	{ CAMGUARD_A_STREAM_ID, "stream" },
+	{ CAMGUARD_A_CHAN_ID, "channel" },
+	{ CAMGUARD_A_SUPPRESSED, "suppressed" },
+};
+
 static int print_audit(uint8_t cmd, struct nlattr **a, void *arg)
 {
 	unsigned long *left = arg;
+	size_t i;
 
 	if (cmd != CAMGUARD_CMD_AUDIT)
 		return 0;
-	if (json) {
-		printf("{\"reason\": \"%s\", \"count\": %" PRIu64 ", \"uid\": %u, \"gid\": %u",
-		       cg_nl_reason_name(u32_or(a[CAMGUARD_A_REASON], 0)),
-		       a[CAMGUARD_A_COUNT] ? (uint64_t)nla_get_u64(a[CAMGUARD_A_COUNT]) : 0,
-		       u32_or(a[CAMGUARD_A_OWNER_UID], 0),
-		       u32_or(a[CAMGUARD_A_OWNER_GID], 0));
-		if (a[CAMGUARD_A_CAM_ID])
-			printf(", \"camera\": %u", nla_get_u32(a[CAMGUARD_A_CAM_ID]));
-		if (a[CAMGUARD_A_STREAM_ID])
-			printf(", \"stream\": %" PRIu64,
-			       (uint64_t)nla_get_u64(a[CAMGUARD_A_STREAM_ID]));
-		if (a[CAMGUARD_A_CHAN_ID])
-			printf(", \"channel\": %u", nla_get_u32(a[CAMGUARD_A_CHAN_ID]));
-		if (a[CAMGUARD_A_SUPPRESSED])
-			printf(", \"suppressed\": %" PRIu64,
-			       (uint64_t)nla_get_u64(a[CAMGUARD_A_SUPPRESSED]));
-		puts("}");
-	} else {
-		printf("%s count=%" PRIu64 " uid=%u gid=%u",
-		       cg_nl_reason_name(u32_or(a[CAMGUARD_A_REASON], 0)),
-		       a[CAMGUARD_A_COUNT] ? (uint64_t)nla_get_u64(a[CAMGUARD_A_COUNT]) : 0,
-		       u32_or(a[CAMGUARD_A_OWNER_UID], 0),
-		       u32_or(a[CAMGUARD_A_OWNER_GID], 0));
-		if (a[CAMGUARD_A_CAM_ID])
-			printf(" camera=%u", nla_get_u32(a[CAMGUARD_A_CAM_ID]));
-		if (a[CAMGUARD_A_STREAM_ID])
-			printf(" stream=%" PRIu64,
-			       (uint64_t)nla_get_u64(a[CAMGUARD_A_STREAM_ID]));
-		if (a[CAMGUARD_A_CHAN_ID])
-			printf(" channel=%u", nla_get_u32(a[CAMGUARD_A_CHAN_ID]));
-		if (a[CAMGUARD_A_SUPPRESSED])
-			printf(" suppressed=%" PRIu64,
-			       (uint64_t)nla_get_u64(a[CAMGUARD_A_SUPPRESSED]));
-		putchar('\n');
+	printf(json ? "{\"reason\": \"%s\"" : "%s",
+	       cg_nl_reason_name(u32_or(a[CAMGUARD_A_REASON], 0)));
+	for (i = 0; i < sizeof(audit_fields) / sizeof(audit_fields[0]); i++) {
+		const struct nlattr *f = a[audit_fields[i].attr];
+		const char *key = audit_fields[i].key;
+		uint64_t v;
+
+		if (!f)
+			continue;
+		v = nla_len(f) == sizeof(uint64_t) ? nla_get_u64(f) : nla_get_u32(f);
+		if (audit_fields[i].attr == CAMGUARD_A_LIMIT)
+			printf(json ? ", \"%s\": \"%s\"" : " %s=%s", key,
+			       cg_nl_limit_name((uint32_t)v));
+		else
+			printf(json ? ", \"%s\": %" PRIu64 : " %s=%" PRIu64, key, v);
 	}
+	puts(json ? "}" : "");
 	fflush(stdout);
 	if (*left && --*left == 0)
 		return NL_STOP;

@@ -44,6 +44,8 @@ static struct nla_policy cg_nl_policy[CAMGUARD_A_MAX + 1] = {
 	[CAMGUARD_A_COUNT] = { .type = NLA_U64 },
 	[CAMGUARD_A_SUPPRESSED] = { .type = NLA_U64 },
 	[CAMGUARD_A_EVENT_NS] = { .type = NLA_U64 },
+	[CAMGUARD_A_LIMIT] = { .type = NLA_U32 },
+	[CAMGUARD_A_USER_UID] = { .type = NLA_U32 },
 };
 
 struct cg_nl_call {
@@ -344,8 +346,23 @@ const char *cg_nl_reason_name(uint32_t reason)
 		[CAMGUARD_REASON_CAMERA_GONE] = "camera-gone",
 		[CAMGUARD_REASON_UNLOAD] = "unload",
 		[CAMGUARD_REASON_NOT_STREAM_OWNER] = "not-stream-owner",
+		[CAMGUARD_REASON_EVICTED] = "evicted",
 	};
 
 	return reason < sizeof(names) / sizeof(names[0]) && names[reason] ?
 	       names[reason] : "unknown";
+}
+
+const char *cg_nl_limit_name(uint32_t limit)
+{
+	static const char *const names[] = {
+		[CAMGUARD_LIMIT_NONE] = "none",
+		[CAMGUARD_LIMIT_CHANNELS] = "max_channels",
+		[CAMGUARD_LIMIT_CHANNELS_PER_USER] = "max_channels_per_user",
+		[CAMGUARD_LIMIT_CHANNELS_RESERVED] = "channels_reserved",
+		[CAMGUARD_LIMIT_ATTACH_PER_CAMERA] = "max_attach_per_camera",
+	};
+
+	return limit < sizeof(names) / sizeof(names[0]) && names[limit] ?
+	       names[limit] : "unknown";
 }

@@ -70,5 +70,6 @@ int cg_nl_fd(const struct cg_nl *nl);
 uint64_t cg_nl_stat(struct nlattr *stats, int stat);
 
 const char *cg_nl_reason_name(uint32_t reason);
+const char *cg_nl_limit_name(uint32_t limit);
 
 #endif /* CG_CGNL_H */

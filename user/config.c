@@ -21,7 +21,7 @@
 
 /* Defaults; docs/config.md lists them. */
 #define DEF_JPEG_QUALITY		80
-#define DEF_MAX_DISPLAYS_PER_OWNER	16	/* the module's max_channels_per_owner */
+#define DEF_MAX_DISPLAYS_PER_OWNER	16	/* the module's max_channels_per_user */
 #define DEF_MAX_RECORD_SIZE		(CG_RECORD_DEFAULT_MAX_PAYLOAD + \
 					 CG_RECORD_HEADER_LEN + CG_RECORD_SEAL_LEN)
 #define DEF_MAX_CONNECTIONS		64

@@ -86,8 +86,47 @@
  *
  * A channel dies, with a CAMGUARD_CMD_CHAN_REVOKED event to its socket
  * where one is left to read it, when: it is deleted (CHAN_DEL), detached
- * (CHAN_DETACH), its socket is closed, its camera disconnects, or the
- * module unloads.
+ * (CHAN_DETACH), its socket is closed, its camera disconnects, it is
+ * evicted (see "Limits"), or the module unloads.
+ *
+ * Limits
+ * ------
+ * No user can take from another what the tables hold. Channels are charged
+ * to a user: the owner's euid in the initial user namespace, or, for an
+ * owner inside a user namespace, the user who created the outermost
+ * namespace below the initial one (as the kernel's own per-user counts
+ * do). A user's channels are counted together across all its user
+ * namespaces, uids mapped into them, sockets and processes. CHAN_NEW
+ * fails with -ENOSPC when:
+ * - max_channels channels exist (CAMGUARD_LIMIT_CHANNELS);
+ * - the user holds max_channels_per_user channels
+ *   (CAMGUARD_LIMIT_CHANNELS_PER_USER);
+ * - the user holds channels already and fewer than max_channels / 8
+ *   (rounded up) are free: those are kept for users who hold none
+ *   (CAMGUARD_LIMIT_CHANNELS_RESERVED).
+ * A camera holds max_attach_per_camera channels. While it is idle and
+ * unbound anyone may attach (no frame reaches a channel of another owner
+ * anyway), but such a channel cannot keep the camera's rightful owner out:
+ * when the owner of its current stream, or the owner it is bound to,
+ * attaches to a full camera, channels of other owners are revoked
+ * (CAMGUARD_REASON_EVICTED), the latest attached first, to make room.
+ * CHAN_ATTACH fails with -ENOSPC (CAMGUARD_LIMIT_ATTACH_PER_CAMERA) only
+ * when the camera is full of the attaching owner's own channels, or of
+ * anyone's while it has no rightful owner.
+ * Each refusal names its limit in the extack message and in the audit
+ * event (LIMIT, and USER_UID, the user charged); each eviction is audited
+ * too. The module parameters are writable; lowering one never revokes a
+ * channel, it only refuses new ones.
+ *
+ * Audit rate
+ * ----------
+ * Audit events are rate-limited per user (the user charged as above, of
+ * the actor refused or of the owner of withheld frames): a user's first
+ * 20 events in a second are sent, the rest are summed, one summary per
+ * reason, camera, channel and owner (up to eight per user a second; past
+ * those, one more for the rest), sent within about a second of the
+ * burst's end with SUPPRESSED set. One user's flood thus never hides
+ * another user's events, and nothing is lost from the tally.
  */
 #ifndef _UAPI_LINUX_CAMGUARD_H
 #define _UAPI_LINUX_CAMGUARD_H
@@ -170,8 +209,8 @@ enum camguard_cmd {
 	 * the kernel RNG when absent), CHAN_FLAGS (optional).
 	 * Reply: CHAN_ID, CHAN_NAME, CHAN_KEY. The key is returned here once
 	 * and never again. Errors: -ENOSPC when the owner's or the global
-	 * channel limit is reached (module parameters max_channels_per_owner,
-	 * max_channels).
+	 * channel limit is reached ("Limits" above: module parameters
+	 * max_channels, max_channels_per_user).
 	 */
 	CAMGUARD_CMD_CHAN_NEW,
 
@@ -190,7 +229,8 @@ enum camguard_cmd {
 	 * CHAN_ATTACH: CHAN_ID, CAM_ID. Errors: -ENOENT (no such channel on
 	 * this socket, or no such camera), -EBUSY (already attached), -EACCES
 	 * (the camera's current stream or binding belongs to another owner),
-	 * -ENOSPC (max_attach_per_camera reached).
+	 * -ENOSPC (max_attach_per_camera reached, see "Limits": channels of
+	 * other owners are evicted for the camera's rightful owner).
 	 */
 	CAMGUARD_CMD_CHAN_ATTACH,
 
@@ -239,8 +279,11 @@ enum camguard_cmd {
 	 * CAP_NET_ADMIN in the initial user namespace): REASON, COUNT (how
 	 * many such refusals or withheld frames this event reports), and as
 	 * known: CAM_ID, STREAM_ID, CHAN_ID, OWNER_UID, OWNER_GID (the actor
-	 * refused or the owner of the withheld frames, initial user ns),
-	 * SUPPRESSED (events not sent since the previous one, rate limit).
+	 * refused, the owner of the withheld frames or of the evicted
+	 * channel, initial user ns), USER_UID (the user charged, see
+	 * "Limits"), LIMIT (reason LIMIT: which one). A summary of events
+	 * held back by the rate limit ("Audit rate") carries SUPPRESSED: the
+	 * number of events it stands for, COUNT then being their total.
 	 * FRAME_WITHHELD events have no CHAN_ID: their COUNT sums the frame x
 	 * channel pairs withheld on the camera since its previous such event
 	 * (at most ten a second per camera, and one when the stream ends).
@@ -276,6 +319,8 @@ enum camguard_attr {
 	CAMGUARD_A_COUNT,		/* u64 (event) */
 	CAMGUARD_A_SUPPRESSED,		/* u64 (event) */
 	CAMGUARD_A_EVENT_NS,		/* u64: CLOCK_MONOTONIC when queued */
+	CAMGUARD_A_LIMIT,		/* u32, enum camguard_limit (event) */
+	CAMGUARD_A_USER_UID,		/* u32: user charged (event) */
 
 	__CAMGUARD_A_MAX,
 };
@@ -315,8 +360,21 @@ enum camguard_reason {
 	CAMGUARD_REASON_UNLOAD,
 	/* refusals added in version 1 after the above (audit) */
 	CAMGUARD_REASON_NOT_STREAM_OWNER,	/* another file's buffers or settings */
+	/* revocation (CHAN_REVOKED, audit) */
+	CAMGUARD_REASON_EVICTED,	/* room made for the camera's owner */
 
 	__CAMGUARD_REASON_MAX,
+};
+
+/* CAMGUARD_A_LIMIT: which limit refused (see "Limits"). */
+enum camguard_limit {
+	CAMGUARD_LIMIT_NONE,
+	CAMGUARD_LIMIT_CHANNELS,		/* max_channels */
+	CAMGUARD_LIMIT_CHANNELS_PER_USER,	/* max_channels_per_user */
+	CAMGUARD_LIMIT_CHANNELS_RESERVED,	/* kept for users with none */
+	CAMGUARD_LIMIT_ATTACH_PER_CAMERA,	/* max_attach_per_camera */
+
+	__CAMGUARD_LIMIT_MAX,
 };
 
 #endif /* _UAPI_LINUX_CAMGUARD_H */
