@@ -44,7 +44,7 @@ set -euo pipefail
 cg_start
 
 dir=$CG_TOP/tests/selftests/camguard
-read -r -a progs <<<"${CG_SELFTESTS:-tag_test access_test channel_test remanence_test buffer_test}"
+read -r -a progs <<<"${CG_SELFTESTS:-tag_test access_test channel_test remanence_test buffer_test limits_test}"
 read -r -a hargs <<<"${CG_SELFTEST_ARGS:-}"
 # The fail-nth sweep needs CONFIG_FAULT_INJECTION: the debug kernel runs it;
 # elsewhere it is left out rather than reported as a skip.

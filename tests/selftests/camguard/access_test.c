@@ -22,20 +22,20 @@
 FIXTURE(acc) {
 	struct cg_nl nl;	/* root */
 	struct cg_nl audit;	/* root, in the audit group */
-	long max_channels, max_per_owner, max_attach;
+	long max_channels, max_per_user, max_attach;
 };
 
 FIXTURE_SETUP(acc)
 {
 	self->nl.fd = -1;
 	self->audit.fd = -1;
-	self->max_channels = self->max_per_owner = self->max_attach = -1;
+	self->max_channels = self->max_per_user = self->max_attach = -1;
 	CG_NEED(2);
 	ASSERT_EQ(0, cg_nl_open(&self->nl));
 	ASSERT_EQ(0, cg_nl_open(&self->audit));
 	ASSERT_EQ(0, cg_nl_join_audit(&self->audit));
 	cg_param_read("max_channels", &self->max_channels);
-	cg_param_read("max_channels_per_owner", &self->max_per_owner);
+	cg_param_read("max_channels_per_user", &self->max_per_user);
 	cg_param_read("max_attach_per_camera", &self->max_attach);
 }
 
@@ -43,8 +43,8 @@ FIXTURE_TEARDOWN(acc)
 {
 	if (self->max_channels >= 0)
 		cg_param_write("max_channels", self->max_channels);
-	if (self->max_per_owner >= 0)
-		cg_param_write("max_channels_per_owner", self->max_per_owner);
+	if (self->max_per_user >= 0)
+		cg_param_write("max_channels_per_user", self->max_per_user);
 	if (self->max_attach >= 0)
 		cg_param_write("max_attach_per_camera", self->max_attach);
 	if (self->nl.fd >= 0) {
@@ -659,7 +659,7 @@ done:
 	return 0;
 }
 
-TEST_F_TIMEOUT(acc, limit_channels_per_owner, 60)
+TEST_F_TIMEOUT(acc, limit_channels_per_user, 60)
 {
 	struct limit_arg la = { .sockets = 2, .want_ok = 3 };
 	struct limit_arg lb = { .sockets = 1, .want_ok = 3 };
@@ -667,7 +667,7 @@ TEST_F_TIMEOUT(acc, limit_channels_per_owner, 60)
 	struct cg_msg ev;
 
 	cg_nl_drain(&self->audit);
-	ASSERT_EQ(0, cg_param_write("max_channels_per_owner", 3));
+	ASSERT_EQ(0, cg_param_write("max_channels_per_user", 3));
 	/* A: 3 over two sockets, the 4th refused */
 	ASSERT_EQ(0, cg_spawn(&a, &cg_a, limit_child, &la));
 	ASSERT_EQ(0, cg_expect(a.ctl, 'L', NULL, cg_tmo(20000)));

@@ -25,11 +25,11 @@
 
 #include "cg_util.h"
 
-const struct cg_who cg_root = { 0, 0, false, 0 };
-const struct cg_who cg_a = { CG_UID_A, CG_GID_A, false, 0 };
-const struct cg_who cg_b = { CG_UID_B, CG_GID_B, false, 0 };
-const struct cg_who cg_c = { CG_UID_C, CG_GID_C, false, 0 };
-const struct cg_who cg_ns_a = { CG_UID_A, CG_GID_A, true, 0 };
+const struct cg_who cg_root = { .uid = 0, .gid = 0 };
+const struct cg_who cg_a = { .uid = CG_UID_A, .gid = CG_GID_A };
+const struct cg_who cg_b = { .uid = CG_UID_B, .gid = CG_GID_B };
+const struct cg_who cg_c = { .uid = CG_UID_C, .gid = CG_GID_C };
+const struct cg_who cg_ns_a = { .uid = CG_UID_A, .gid = CG_GID_A, .userns = true };
 
 void cg_log(const char *fmt, ...)
 {
@@ -71,8 +71,8 @@ int cg_scale(void)
 
 int cg_become(const struct cg_who *who)
 {
-	uid_t u = who->userns ? 0 : who->uid;
-	gid_t g = who->userns ? 0 : who->gid;
+	uid_t u = who->userns ? who->ns_id : who->uid;
+	gid_t g = who->userns ? who->ns_id : who->gid;
 
 	if (setgroups(0, NULL))
 		return -errno;
@@ -88,12 +88,17 @@ int cg_become(const struct cg_who *who)
 
 /* ---- child processes ------------------------------------------------------ */
 
-static int cg_write_map(pid_t pid, const char *file, unsigned int id)
+/* Namespace id 0 is @id outside; with @sub, ids 1..9 are sub.. too. */
+static int cg_write_map(pid_t pid, const char *file, unsigned int id,
+			unsigned int sub)
 {
 	char path[64], val[64];
 
 	snprintf(path, sizeof(path), "/proc/%d/%s", pid, file);
-	snprintf(val, sizeof(val), "0 %u 1\n", id);
+	if (sub)
+		snprintf(val, sizeof(val), "0 %u 1\n1 %u 9\n", id, sub);
+	else
+		snprintf(val, sizeof(val), "0 %u 1\n", id);
 	return cg_write_file(path, val);
 }
 
@@ -146,6 +151,13 @@ int cg_spawn(struct cg_proc *p, const struct cg_who *who, cg_fn fn, void *arg)
 			}
 			close(nsfd);
 		} else if (who->userns) {
+			if (who->ns_by_user &&
+			    (setgroups(0, NULL) || setresgid(who->gid, who->gid, who->gid) ||
+			     setresuid(who->uid, who->uid, who->uid))) {
+				cg_log("becoming %u:%u to make a namespace: %s", who->uid,
+				       who->gid, strerror(errno));
+				_exit(98);
+			}
 			if (unshare(CLONE_NEWUSER)) {
 				cg_log("unshare(CLONE_NEWUSER): %s", strerror(errno));
 				_exit(98);
@@ -184,9 +196,9 @@ int cg_spawn(struct cg_proc *p, const struct cg_who *who, cg_fn fn, void *arg)
 		if (read(up[0], &c, 1) != 1)
 			ret = -EPIPE;
 		if (!ret)
-			ret = cg_write_map(p->pid, "uid_map", who->uid);
+			ret = cg_write_map(p->pid, "uid_map", who->uid, who->ns_sub);
 		if (!ret)
-			ret = cg_write_map(p->pid, "gid_map", who->gid);
+			ret = cg_write_map(p->pid, "gid_map", who->gid, who->ns_sub);
 		c = ret ? 'x' : 'm';
 		if (write(down[1], &c, 1) != 1 && !ret)
 			ret = -EPIPE;

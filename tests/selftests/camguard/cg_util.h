@@ -32,6 +32,17 @@ struct cg_who {
 	bool userns;
 	/* With userns: join the user namespace of this process instead. */
 	pid_t ns_of;
+	/*
+	 * With userns: the namespace is created by uid/gid themselves (an
+	 * unprivileged user's own namespace), not by root.
+	 */
+	bool ns_by_user;
+	/*
+	 * With userns: also map namespace ids 1..9 to ns_sub..ns_sub + 8 (a
+	 * subuid range, as newuidmap would), and take id ns_id inside.
+	 */
+	uint32_t ns_sub;
+	uint32_t ns_id;
 };
 
 extern const struct cg_who cg_root, cg_a, cg_b, cg_c, cg_ns_a;
