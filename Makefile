@@ -7,6 +7,7 @@
 #   make modules-all     the module for every kernel the VM runner boots
 #   make check           everything the README promises (host + VM tests)
 #   make demo            the virtual camera streaming to displays, in a VM
+#   make soak            the long run (SECONDS=3600), not part of make check
 #   make checkpatch      scripts/checkpatch.pl --strict on kmod/ and include/
 #   make sparse          sparse (C=2) on the module
 #
@@ -32,7 +33,7 @@ LDFLAGS ?=
 KMOD_SRCS := Kbuild $(wildcard kmod/*.c kmod/*.h include/linux/*.h include/uapi/linux/*.h)
 
 .PHONY: all module modules-all user unit check unit-check vm-check checkpatch \
-	sparse clean demo
+	sparse clean demo soak
 
 all: module user unit selftests
 
@@ -90,6 +91,17 @@ DEMO_KERNEL ?= 6.12
 demo: user
 	@$(MAKE) -s module KDIR=$$(tests/vm/kernels --kdir $(DEMO_KERNEL))
 	@tests/vm/run --kernel $(DEMO_KERNEL) -- tests/guest/demo.sh
+
+# The soak (tests/guest/soak.sh), not part of make check: two owners, two
+# cameras, displays coming and going, channels revoked, a camera rebound,
+# for SECONDS, memory and descriptors sampled every SOAK_SAMPLE seconds.
+SECONDS ?= 3600
+SOAK_SAMPLE ?= 300
+SOAK_KERNEL ?= 6.12
+soak: user
+	@$(MAKE) -s module KDIR=$$(tests/vm/kernels --kdir $(SOAK_KERNEL))
+	@tests/vm/run --kernel $(SOAK_KERNEL) --timeout $$(($(SECONDS) + 900)) -- \
+		tests/guest/soak.sh $(SECONDS) $(SOAK_SAMPLE)
 
 clean:
 	rm -rf build
