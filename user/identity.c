@@ -75,31 +75,26 @@ static void pem_err(const char *path, const char *what, char *err,
 		 cg_tls_errors(detail, sizeof(detail)));
 }
 
-static X509 *read_cert(const char *path, char *err, size_t errlen)
+static void *parse_cert(BIO *b)
 {
-	struct stat st;
-	X509 *cert = NULL;
-	char *text;
-	size_t len;
-	BIO *b;
-
-	if (cg_kv_read_file(path, CG_IDENTITY_MAX_FILE, &text, &len, &st, err,
-			    errlen))
-		return NULL;
-	b = BIO_new_mem_buf(text, (int)len);
-	if (b)
-		cert = PEM_read_bio_X509(b, NULL, no_passphrase, NULL);
-	BIO_free(b);
-	free(text);
-	if (!cert)
-		pem_err(path, "no PEM certificate", err, errlen);
-	return cert;
+	return PEM_read_bio_X509(b, NULL, no_passphrase, NULL);
 }
 
-static EVP_PKEY *read_key(const char *path, char *err, size_t errlen)
+static void *parse_key(BIO *b)
 {
-	EVP_PKEY *key = NULL;
+	return PEM_read_bio_PrivateKey(b, NULL, no_passphrase, NULL);
+}
+
+/*
+ * The PEM file @path, parsed from memory by @parse (NULL and "@path:
+ * no @what" when it finds nothing). A @secret file is checked first
+ * (cg_kv_check_secret) and its bytes are wiped once parsed.
+ */
+static void *read_pem(const char *path, bool secret, void *(*parse)(BIO *),
+		      const char *what, char *err, size_t errlen)
+{
 	struct stat st;
+	void *obj = NULL;
 	char *text;
 	size_t len;
 	BIO *b;
@@ -108,19 +103,18 @@ static EVP_PKEY *read_key(const char *path, char *err, size_t errlen)
 			    errlen))
 		return NULL;
 	/* Checked on the open file, before a byte of it is parsed. */
-	if (!cg_kv_check_secret(path, &st, "private key", err, errlen)) {
+	if (!secret || !cg_kv_check_secret(path, &st, "private key", err,
+					   errlen)) {
 		b = BIO_new_mem_buf(text, (int)len);
 		if (b)
-			key = PEM_read_bio_PrivateKey(b, NULL, no_passphrase,
-						      NULL);
+			obj = parse(b);
 		BIO_free(b);
-		if (!key)
-			pem_err(path, "no unencrypted PEM private key", err,
-				errlen);
+		if (!obj)
+			pem_err(path, what, err, errlen);
 	}
 	OPENSSL_cleanse(text, len + 1);
 	free(text);
-	return key;
+	return obj;
 }
 
 SSL_CTX *cg_identity_server_ctx(const char *dir, const struct cg_owner *o,
@@ -138,9 +132,12 @@ SSL_CTX *cg_identity_server_ctx(const char *dir, const struct cg_owner *o,
 			  errlen);
 		return NULL;
 	}
-	cert = read_cert(crt, msg, sizeof(msg));
+	cert = read_pem(crt, false, parse_cert, "no PEM certificate", msg,
+			sizeof(msg));
 	if (cert)
-		key = read_key(keyf, msg, sizeof(msg));
+		key = read_pem(keyf, true, parse_key,
+			       "no unencrypted PEM private key", msg,
+			       sizeof(msg));
 	if (key)
 		ctx = cg_tls_server_ctx_keys(cert, key, keyf, msg,
 					     sizeof(msg));

@@ -21,7 +21,6 @@ frames=${CG_DEMO_FRAMES:-30}
 cg_start
 cg_world_init
 cg_world_users alice:2001 bob:2002
-cg_world_cert "$CG_W/camguardd"
 
 # shellcheck disable=SC2119 # no module parameters
 cg_load || cg_bail "cannot load camguard"
@@ -34,8 +33,8 @@ done
 cat >"$CG_W_CONF" <<EOF
 [listen]
 address = 127.0.0.1:8443
-certificate = $CG_W/camguardd.crt
-private_key = $CG_W/camguardd.key
+identities = $CG_W/identities
+control_socket = $CG_W/camguardd.ctl
 
 [camera front-door]
 id = 0

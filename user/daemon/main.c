@@ -31,6 +31,14 @@ static void usage(FILE *f)
 	      "  -v, --verbose       debug log lines\n", f);
 }
 
+/* The owner of camera @i, then of display @i - n_cameras. */
+static const struct cg_owner *owner_at(const struct cg_config *cfg,
+				       unsigned int i)
+{
+	return i < cfg->n_cameras ? &cfg->cameras[i].owner :
+	       &cfg->displays[i - cfg->n_cameras].owner;
+}
+
 /*
  * --check-config: every owner's identity, loaded as its worker will load
  * it (and freed at once: this process serves nothing). A bad one is an
@@ -39,20 +47,16 @@ static void usage(FILE *f)
  */
 static unsigned int check_identities(const struct cg_config *cfg)
 {
-	const struct cg_owner *o;
 	unsigned int i, j, n = cfg->n_cameras + cfg->n_displays, bad = 0;
+	const struct cg_owner *o;
 	char err[1400];
 	SSL_CTX *ctx;
 
 	for (i = 0; i < n; i++) {
-		o = i < cfg->n_cameras ? &cfg->cameras[i].owner :
-		    &cfg->displays[i - cfg->n_cameras].owner;
-		for (j = 0; j < i; j++)	/* each uid once */
-			if ((j < cfg->n_cameras ? &cfg->cameras[j].owner :
-			     &cfg->displays[j - cfg->n_cameras].owner)->uid ==
-			    o->uid)
-				break;
-		if (j < i)
+		o = owner_at(cfg, i);
+		for (j = 0; j < i && owner_at(cfg, j)->uid != o->uid; j++)
+			;
+		if (j < i)	/* each uid once */
 			continue;
 		ctx = cg_identity_server_ctx(cfg->identities, o, err,
 					     sizeof(err));
