@@ -9,7 +9,7 @@
  *   camguardctl mute CAMERA on|off            (admin)
  *   camguardctl [--json] watch [--count N]    (admin: the audit group)
  *   camguardctl [-c CONFIG] pair NAME [--address HOST:PORT] [--out FILE]
- *   camguardctl [-c CONFIG] revoke NAME       (admin, for the kernel part)
+ *   camguardctl [-c CONFIG] revoke NAME       (admin: the kernel, camguardd)
  *
  * pair and revoke read camguardd's config (docs/pairing.md).
  *
@@ -24,12 +24,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <unistd.h>
 #include <openssl/crypto.h>
 #include <openssl/rand.h>
 
 #include "cgnl.h"
 #include "config.h"
+#include "control.h"
+#include "identity.h"
 #include "pairing.h"
 #include "parse.h"
 #include "transport.h"
@@ -378,22 +381,28 @@ static int load_display(const char *config, const char *name,
 			const struct cg_config_display **disp)
 {
 	char err[512];
-	unsigned int i;
+	int i;
 
 	if (cg_config_load(config, &cg_user_db_system, cfg, err, sizeof(err))) {
 		fprintf(stderr, "camguardctl: %s\n", err);
 		return -EINVAL;
 	}
-	for (i = 0; i < cfg->n_displays; i++) {
-		if (!strcmp(cfg->displays[i].name, name)) {
-			*disp = &cfg->displays[i];
-			return 0;
-		}
+	i = cg_config_find_display(cfg, name);
+	if (i >= 0) {
+		*disp = &cfg->displays[i];
+		return 0;
 	}
 	fprintf(stderr, "camguardctl: no [display %s] in %s: add it first (docs/config.md)\n",
 		name, config);
 	cg_config_free(cfg);
 	return -ENOENT;
+}
+
+static const char *owner_name(const struct cg_owner *o, char *buf,
+			      size_t size)
+{
+	cg_identity_owner_name(o, buf, size);
+	return buf;
 }
 
 /* "*", "0.0.0.0" and "::" say where camguardd listens, not where to go. */
@@ -412,10 +421,11 @@ static int pair_display(const char *config, const char *name,
 			const char *address, const char *out)
 {
 	const struct cg_config_display *d;
+	char err[1400], who[CG_KV_MAX_USER + 32];
 	struct cg_pairing p = { 0 };
 	struct cg_config cfg;
+	bool created;
 	const char *path;
-	char err[640];
 	int ret = 1;
 
 	if (load_display(config, name, &cfg, &d))
@@ -440,12 +450,16 @@ static int pair_display(const char *config, const char *name,
 		snprintf(p.host, sizeof(p.host), "%s", cfg.listen[0].host);
 		p.port = cfg.listen[0].port;
 	}
-	if (cg_cert_fingerprint(cfg.certificate, p.fingerprint, err,
-				sizeof(err))) {
-		fprintf(stderr, "camguardctl pair: camguardd's certificate: %s\n",
-			err);
+	/* The owner's certificate, which only the owner's worker serves. */
+	if (cg_identity_ensure(cfg.identities, &d->owner, p.fingerprint,
+			       &created, err, sizeof(err))) {
+		fprintf(stderr, "camguardctl pair: TLS identity: %s\n", err);
 		goto out;
 	}
+	if (created)
+		printf("made the TLS identity of %s in %s (%u.key, %u.crt)\n",
+		       owner_name(&d->owner, who, sizeof(who)),
+		       cfg.identities, d->owner.uid, d->owner.uid);
 	snprintf(p.display, sizeof(p.display), "%s", d->name);
 	snprintf(p.owner, sizeof(p.owner), "%s", d->owner.name);
 	p.owner_uid = d->owner.uid;
@@ -484,6 +498,7 @@ struct revoke_state {
 	uint32_t uid, gid;
 	uint32_t ids[REVOKE_MAX];
 	unsigned int n;
+	unsigned int deleted;
 	unsigned int others;	/* same name, another owner: not camguardd's */
 };
 
@@ -514,7 +529,7 @@ static int put_chan_id(struct nl_msg *msg, void *arg)
 /* Delete the live kernel channels of display @st->name: 0, or 1 if not all. */
 static int revoke_channels(struct revoke_state *st)
 {
-	unsigned int i, deleted = 0;
+	unsigned int i;
 	struct cg_nl nl;
 	int ret;
 
@@ -543,22 +558,104 @@ static int revoke_channels(struct revoke_state *st)
 		}
 		printf("deleted kernel channel %u (%s): the display gets no more frames\n",
 		       st->ids[i], st->name);
-		deleted++;
+		st->deleted++;
 	}
 	if (!st->n)
 		printf("no live kernel channel of display %s%s\n", st->name,
 		       st->others ? " (channels of that name of other owners left alone)" : "");
 	cg_nl_close(&nl);
-	return deleted == st->n ? 0 : 1;
+	return st->deleted == st->n ? 0 : 1;
 }
 
-/* Remove the display's pairing file and its live kernel channel. */
+#define REVOKE_ASK_MS	2000
+#define REVOKE_WAIT_MS	10000
+
+/*
+ * Ask camguardd (control.h) to tell when display @name is cut off, before
+ * its channel is deleted, so the answer cannot come before the question.
+ * The socket to wait on; -1 when there is nothing to wait for (camguardd
+ * not running, or no worker of it serves @name); -2 when camguardd could
+ * not be asked (said on stderr).
+ */
+static int revoke_watch(const char *path, const char *name)
+{
+	char buf[CG_CTL_MSG_MAX];
+	struct cg_ctl_reply r;
+	int fd, n, ret;
+
+	fd = cg_ctl_connect(path);
+	if (fd == -ENOENT || fd == -ECONNREFUSED) {
+		printf("camguardd is not running (no control socket at %s): no connection of display %s to wait for\n",
+		       path, name);
+		return -1;
+	}
+	if (fd < 0) {
+		fprintf(stderr, "camguardctl revoke: cannot reach camguardd at %s: %s%s; not waiting for the display's connection to close\n",
+			path, strerror(-fd), fd == -EACCES ? " (root only)" : "");
+		return -2;
+	}
+	n = cg_ctl_format_request(name, buf, sizeof(buf));
+	if (n < 0 || send(fd, buf, (size_t)n, MSG_NOSIGNAL) != n)
+		ret = n < 0 ? n : -errno;
+	else
+		ret = cg_ctl_recv_reply(fd, REVOKE_ASK_MS, &r);
+	if (!ret && r.kind == CG_CTL_WATCHING && !strcmp(r.name, name))
+		return fd;
+	close(fd);
+	if (!ret && r.kind == CG_CTL_IDLE) {
+		printf("camguardd serves display %s with no worker now: no connection to wait for\n",
+		       name);
+		return -1;
+	}
+	if (!ret && r.kind == CG_CTL_ERROR)
+		fprintf(stderr, "camguardctl revoke: camguardd refused: %s\n",
+			r.text);
+	else
+		fprintf(stderr, "camguardctl revoke: camguardd at %s did not answer as it should: %s\n",
+			path, ret ? strerror(-ret) : "unexpected reply");
+	return -2;
+}
+
+/* Until camguardd says @name's connections are closed, or it is late. */
+static int revoke_wait(int fd, const char *name)
+{
+	struct cg_ctl_reply r;
+	int ret = cg_ctl_recv_reply(fd, REVOKE_WAIT_MS, &r);
+
+	if (ret == -ETIMEDOUT) {
+		fprintf(stderr, "camguardctl revoke: camguardd did not confirm within %d s that display %s is cut off: its kernel channel is deleted, so it gets no more frames, but its connection may still be open (see camguardd's log)\n",
+			REVOKE_WAIT_MS / 1000, name);
+		return 1;
+	}
+	if (!ret && r.kind == CG_CTL_CUT && !strcmp(r.name, name)) {
+		if (r.closed)
+			printf("camguardd closed the connection of display %s (%u): it is cut off\n",
+			       name, r.closed);
+		else
+			printf("display %s had no connection; camguardd refuses it from now on\n",
+			       name);
+		return 0;
+	}
+	if (!ret && r.kind == CG_CTL_GONE && !strcmp(r.name, name)) {
+		printf("the camguardd worker of display %s ended, and its connections with it\n",
+		       name);
+		return 0;
+	}
+	fprintf(stderr, "camguardctl revoke: waiting for camguardd to cut off display %s: %s\n",
+		name, ret ? strerror(-ret) : "unexpected reply");
+	return 1;
+}
+
+/*
+ * Remove the display's pairing file and its live kernel channel, and
+ * return once camguardd has closed the display's connection.
+ */
 static int revoke_display(const char *config, const char *name)
 {
 	const struct cg_config_display *d;
 	struct revoke_state st = { .name = name };
 	struct cg_config cfg;
-	int ret = 0;
+	int ret = 0, ctl;
 
 	if (load_display(config, name, &cfg, &d))
 		return 1;
@@ -573,7 +670,16 @@ static int revoke_display(const char *config, const char *name)
 	}
 	st.uid = d->owner.uid;
 	st.gid = d->owner.gid;
+	ctl = revoke_watch(cfg.control_socket, name);
+	if (ctl == -2)
+		ret = 1;
 	ret |= revoke_channels(&st);
+	if (ctl >= 0) {
+		/* No channel deleted: no worker is told, nothing to wait for. */
+		if (st.deleted)
+			ret |= revoke_wait(ctl, name);
+		close(ctl);
+	}
 	printf("next: remove [display %s] from %s and reload camguardd (SIGHUP)\n",
 	       name, config);
 	cg_config_free(&cfg);

@@ -239,20 +239,44 @@ static int cg_set_address(struct cg_parser *p, const struct cg_kv_line *l)
 	return 0;
 }
 
-static int cg_set_certificate(struct cg_parser *p, const struct cg_kv_line *l)
+static int cg_set_identities(struct cg_parser *p, const struct cg_kv_line *l)
 {
-	return cg_path(p, l, &p->cfg->certificate);
+	return cg_path(p, l, &p->cfg->identities);
 }
 
-static int cg_set_private_key(struct cg_parser *p, const struct cg_kv_line *l)
+static int cg_set_control_socket(struct cg_parser *p,
+				 const struct cg_kv_line *l)
 {
-	return cg_path(p, l, &p->cfg->private_key);
+	char expected[64];
+
+	if (strlen(l->value) > CG_CONFIG_MAX_SOCKET_PATH) {
+		snprintf(expected, sizeof(expected),
+			 "an absolute path of at most %d bytes",
+			 CG_CONFIG_MAX_SOCKET_PATH);
+		return cg_bad_value(p, l, expected);
+	}
+	return cg_path(p, l, &p->cfg->control_socket);
+}
+
+/*
+ * camguardd's former single certificate and key: every worker held that
+ * key, so any of them could pose as camguardd to every owner's displays.
+ * Refused with what to do instead.
+ */
+static int cg_set_shared_identity(struct cg_parser *p,
+				  const struct cg_kv_line *l)
+{
+	return cg_err(p, l->lineno,
+		      "'%s' is no more: each owner has a TLS identity of its own, in the directory that 'identities' names (docs/config.md); remove 'certificate' and 'private_key', add 'identities', and pair every display again (camguardctl revoke, then pair)",
+		      l->key);
 }
 
 static const struct cg_key cg_listen_keys[] = {
 	{ "address", cg_set_address, true },
-	{ "certificate", cg_set_certificate, false },
-	{ "private_key", cg_set_private_key, false },
+	{ "identities", cg_set_identities, false },
+	{ "control_socket", cg_set_control_socket, false },
+	{ "certificate", cg_set_shared_identity, false },
+	{ "private_key", cg_set_shared_identity, false },
 };
 
 /* [limits] */
@@ -661,9 +685,14 @@ static int cg_finish(struct cg_parser *p)
 
 	if (!cfg->n_listen)
 		return cg_err(p, 0, "no [listen] address");
-	if (!cfg->certificate || !cfg->private_key)
+	if (!cfg->identities)
 		return cg_err(p, cg_singleton_line(p, "listen"),
-			      "[listen] needs 'certificate' and 'private_key' (TLS is not optional)");
+			      "[listen] needs 'identities', the directory of the owners' TLS identities (TLS is not optional)");
+	if (!cfg->control_socket) {
+		cfg->control_socket = strdup(CG_CONFIG_DEFAULT_CONTROL);
+		if (!cfg->control_socket)
+			return cg_err(p, 0, "out of memory");
+	}
 
 	for (i = 0; i < cfg->n_displays; i++) {
 		struct cg_config_display *d = &cfg->displays[i];
@@ -793,9 +822,19 @@ void cg_config_free(struct cg_config *cfg)
 		free(cfg->displays[i].pairing);
 	free(cfg->cameras);
 	free(cfg->displays);
-	free(cfg->certificate);
-	free(cfg->private_key);
+	free(cfg->identities);
+	free(cfg->control_socket);
 	memset(cfg, 0, sizeof(*cfg));
+}
+
+int cg_config_find_display(const struct cg_config *cfg, const char *name)
+{
+	unsigned int i;
+
+	for (i = 0; i < cfg->n_displays; i++)
+		if (!strcmp(cfg->displays[i].name, name))
+			return (int)i;
+	return -1;
 }
 
 size_t cg_config_max_payload(const struct cg_config *cfg)

@@ -3,7 +3,7 @@
  * camguardd's configuration file (docs/config.md describes every key):
  *
  *   [global]      jpeg_quality
- *   [listen]      address (repeatable), certificate, private_key
+ *   [listen]      address (repeatable), identities, control_socket
  *   [limits]      max_displays_per_owner, max_record_size, max_connections,
  *                 max_queued_records, handshake_timeout, idle_timeout,
  *                 write_timeout, restart_backoff_max
@@ -29,6 +29,8 @@
 #define CG_CONFIG_MAX_LISTEN	8
 #define CG_CONFIG_MAX_CAMERAS	64
 #define CG_CONFIG_MAX_DISPLAYS	1024
+#define CG_CONFIG_MAX_SOCKET_PATH	107	/* sun_path, less its NUL */
+#define CG_CONFIG_DEFAULT_CONTROL	"/run/camguard/camguardd.ctl"
 
 /*
  * Where owners' names are looked up; tests supply their own. Both return
@@ -92,8 +94,8 @@ struct cg_config {
 	uint32_t jpeg_quality;
 	struct cg_config_listen listen[CG_CONFIG_MAX_LISTEN];
 	unsigned int n_listen;
-	char *certificate;
-	char *private_key;
+	char *identities;		/* directory of the owners' TLS identities */
+	char *control_socket;		/* camguardd's control socket (control.h) */
 	struct cg_config_limits limits;
 	struct cg_config_camera *cameras;
 	unsigned int n_cameras;
@@ -116,6 +118,9 @@ int cg_config_load(const char *path, const struct cg_user_db *users,
 		   struct cg_config *cfg, char *err, size_t errlen);
 
 void cg_config_free(struct cg_config *cfg);
+
+/* The index of [display @name] in cfg->displays, or -1. */
+int cg_config_find_display(const struct cg_config *cfg, const char *name);
 
 /* The largest payload a record may carry under cfg->limits. */
 size_t cg_config_max_payload(const struct cg_config *cfg);

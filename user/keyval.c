@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "keyval.h"
@@ -235,6 +236,82 @@ int cg_kv_read_file(const char *path, size_t max_size, char **text,
 out:
 	free(buf);
 	close(fd);
+	return ret;
+}
+
+int cg_kv_check_secret(const char *path, const struct stat *st,
+		       const char *what, char *err, size_t errlen)
+{
+	if (st->st_mode & (S_IRWXG | S_IRWXO)) {
+		snprintf(err, errlen,
+			 "%s: mode %04o lets group or others at the %s: chmod 600 it (and consider the key leaked)",
+			 path, (unsigned int)(st->st_mode & 07777), what);
+		return -EACCES;
+	}
+	if (st->st_uid != geteuid() && st->st_uid != 0) {
+		snprintf(err, errlen, "%s: owned by uid %u, not by uid %u or root",
+			 path, (unsigned int)st->st_uid,
+			 (unsigned int)geteuid());
+		return -EACCES;
+	}
+	return 0;
+}
+
+static int cg_write_all(int fd, const char *buf, size_t len)
+{
+	while (len) {
+		ssize_t n = write(fd, buf, len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -errno;
+		buf += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+int cg_kv_write_new(const char *path, const void *text, size_t len,
+		    mode_t mode, char *err, size_t errlen)
+{
+	char *tmp = NULL;
+	int fd, ret;
+
+	if (asprintf(&tmp, "%s.XXXXXX", path) < 0) {
+		snprintf(err, errlen, "%s: out of memory", path);
+		return -ENOMEM;
+	}
+	/* mkstemp() creates the file 0600 whatever the umask. */
+	fd = mkostemp(tmp, O_CLOEXEC);
+	if (fd < 0) {
+		ret = -errno;
+		snprintf(err, errlen, "%s: cannot create: %s", tmp,
+			 strerror(-ret));
+		free(tmp);
+		return ret;
+	}
+	ret = cg_write_all(fd, text, len);
+	if (!ret && (mode & 07777) != 0600 && fchmod(fd, mode & 07777))
+		ret = -errno;
+	if (!ret && fsync(fd))
+		ret = -errno;
+	if (close(fd) && !ret)
+		ret = -errno;
+	if (ret) {
+		snprintf(err, errlen, "%s: cannot write: %s", tmp,
+			 strerror(-ret));
+		goto out;
+	}
+	/* link(), unlike rename(), refuses to replace an existing file. */
+	if (link(tmp, path)) {
+		ret = -errno;
+		snprintf(err, errlen, "%s: %s", path,
+			 ret == -EEXIST ? "already exists" : strerror(-ret));
+	}
+out:
+	unlink(tmp);
+	free(tmp);
 	return ret;
 }
 

@@ -82,6 +82,25 @@ int cg_kv_read_file(const char *path, size_t max_size, char **text,
 int cg_kv_copy_text(const char *file, const char *text, size_t len,
 		    size_t max_size, char **copy, char *err, size_t errlen);
 
+/*
+ * A file that holds a secret (@what, for the message: "channel key"),
+ * as opened by cg_kv_read_file(): refused (-EACCES, "FILE: problem" in
+ * @err) when group or others have any permission on it, or when it is
+ * owned by someone other than the reader or root. 0 when fine.
+ */
+int cg_kv_check_secret(const char *path, const struct stat *st,
+		       const char *what, char *err, size_t errlen);
+
+/*
+ * Create @path with @len bytes of @text and permissions @mode, never
+ * replacing an existing file (-EEXIST): written to a temporary file
+ * beside it (mode 0600 until complete), synced, then linked into place,
+ * so a crash never leaves half a file. 0 or -errno, "FILE: problem" in
+ * @err.
+ */
+int cg_kv_write_new(const char *path, const void *text, size_t len,
+		    mode_t mode, char *err, size_t errlen);
+
 /* 1 to CG_KV_MAX_NAME of [A-Za-z0-9_.-], starting with a letter or digit. */
 bool cg_kv_name_ok(const char *s);
 

@@ -177,20 +177,9 @@ int cg_pairing_load(const char *path, struct cg_pairing *p, char *err,
 	if (ret)
 		return ret;
 	/* Checked on the open file, before a byte of it is parsed. */
-	if (st.st_mode & (S_IRWXG | S_IRWXO)) {
-		snprintf(err, errlen,
-			 "%s: mode %04o lets group or others at the channel key: chmod 600 it (and consider the key leaked)",
-			 path, (unsigned int)(st.st_mode & 07777));
-		ret = -EACCES;
-	} else if (st.st_uid != geteuid() && st.st_uid != 0) {
-		snprintf(err, errlen,
-			 "%s: owned by uid %u, not by uid %u or root",
-			 path, (unsigned int)st.st_uid,
-			 (unsigned int)geteuid());
-		ret = -EACCES;
-	} else {
+	ret = cg_kv_check_secret(path, &st, "channel key", err, errlen);
+	if (!ret)
 		ret = cg_pairing_parse_buf(path, text, len, p, err, errlen);
-	}
 	OPENSSL_cleanse(text, len + 1);
 	free(text);
 	return ret;
@@ -249,27 +238,11 @@ int cg_pairing_format(const struct cg_pairing *p, char *buf, size_t size)
 	return n;
 }
 
-static int cg_write_all(int fd, const char *buf, size_t len)
-{
-	while (len) {
-		ssize_t n = write(fd, buf, len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -errno;
-		buf += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
 int cg_pairing_write(const char *path, const struct cg_pairing *p,
 		     char *err, size_t errlen)
 {
 	char text[CG_PAIRING_MAX_FILE];
-	char *tmp = NULL;
-	int fd = -1, len, ret;
+	int len, ret;
 
 	if (!path || !p || !err || !errlen)
 		return -EINVAL;
@@ -278,44 +251,10 @@ int cg_pairing_write(const char *path, const struct cg_pairing *p,
 		snprintf(err, errlen, "%s: invalid pairing", path);
 		return len;
 	}
-	if (asprintf(&tmp, "%s.XXXXXX", path) < 0) {
-		tmp = NULL;
-		ret = -ENOMEM;
-		snprintf(err, errlen, "%s: out of memory", path);
-		goto out;
-	}
-	/* mkstemp() creates the file 0600 whatever the umask. */
-	fd = mkostemp(tmp, O_CLOEXEC);
-	if (fd < 0) {
-		ret = -errno;
-		snprintf(err, errlen, "%s: cannot create: %s", tmp,
-			 strerror(-ret));
-		free(tmp);
-		tmp = NULL;
-		goto out;
-	}
-	ret = cg_write_all(fd, text, (size_t)len);
-	if (!ret && fsync(fd))
-		ret = -errno;
-	if (close(fd) && !ret)
-		ret = -errno;
-	if (ret) {
-		snprintf(err, errlen, "%s: cannot write: %s", tmp,
-			 strerror(-ret));
-		goto out;
-	}
-	/* link(), unlike rename(), refuses to replace an existing file. */
-	if (link(tmp, path)) {
-		ret = -errno;
-		snprintf(err, errlen, "%s: %s", path,
-			 ret == -EEXIST ? "already exists (revoke that pairing first)" :
-			 strerror(-ret));
-	}
-out:
-	if (tmp) {
-		unlink(tmp);
-		free(tmp);
-	}
+	ret = cg_kv_write_new(path, text, (size_t)len, 0600, err, errlen);
+	if (ret == -EEXIST)
+		snprintf(err, errlen,
+			 "%s: already exists (revoke that pairing first)", path);
 	OPENSSL_cleanse(text, sizeof(text));
 	return ret;
 }

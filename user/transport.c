@@ -212,6 +212,17 @@ static SSL_CTX *tls_ctx(const SSL_METHOD *method, char *err, size_t errlen)
 	return ctx;
 }
 
+/* A server context with no certificate yet: no tickets, no resumption. */
+static SSL_CTX *server_ctx(char *err, size_t errlen)
+{
+	SSL_CTX *ctx = tls_ctx(TLS_server_method(), err, errlen);
+
+	/* No tickets at all: the display never resumes. */
+	if (ctx)
+		SSL_CTX_set_num_tickets(ctx, 0);
+	return ctx;
+}
+
 SSL_CTX *cg_tls_server_ctx(const char *cert_file, const char *key_file,
 			   char *err, size_t errlen)
 {
@@ -223,11 +234,9 @@ SSL_CTX *cg_tls_server_ctx(const char *cert_file, const char *key_file,
 			snprintf(err, errlen, "no certificate or key file");
 		return NULL;
 	}
-	ctx = tls_ctx(TLS_server_method(), err, errlen);
+	ctx = server_ctx(err, errlen);
 	if (!ctx)
 		return NULL;
-	/* No tickets at all: the display never resumes. */
-	SSL_CTX_set_num_tickets(ctx, 0);
 	if (SSL_CTX_use_certificate_chain_file(ctx, cert_file) != 1) {
 		snprintf(what, sizeof(what), "%s: cannot load the certificate",
 			 cert_file);
@@ -253,6 +262,30 @@ fail:
 	return NULL;
 }
 
+SSL_CTX *cg_tls_server_ctx_keys(X509 *cert, EVP_PKEY *key, const char *what,
+				char *err, size_t errlen)
+{
+	char msg[600];
+	SSL_CTX *ctx;
+
+	if (!cert || !key || !what)
+		return NULL;
+	ctx = server_ctx(err, errlen);
+	if (!ctx)
+		return NULL;
+	if (SSL_CTX_use_certificate(ctx, cert) != 1 ||
+	    SSL_CTX_use_PrivateKey(ctx, key) != 1 ||
+	    SSL_CTX_check_private_key(ctx) != 1) {
+		snprintf(msg, sizeof(msg),
+			 "%s: the private key does not match the certificate",
+			 what);
+		set_err(err, errlen, msg);
+		SSL_CTX_free(ctx);
+		return NULL;
+	}
+	return ctx;
+}
+
 SSL_CTX *cg_tls_client_ctx(char *err, size_t errlen)
 {
 	SSL_CTX *ctx = tls_ctx(TLS_client_method(), err, errlen);
@@ -267,7 +300,7 @@ SSL_CTX *cg_tls_client_ctx(char *err, size_t errlen)
 	return ctx;
 }
 
-static int x509_fingerprint(X509 *cert, uint8_t fp[32])
+int cg_x509_fingerprint(X509 *cert, uint8_t fp[32])
 {
 	unsigned int n = 0;
 
@@ -285,7 +318,7 @@ int cg_tls_peer_fingerprint(SSL *ssl, uint8_t fp[32])
 	cert = SSL_get0_peer_certificate(ssl);	/* borrowed */
 	if (!cert)
 		return -ENOENT;
-	return x509_fingerprint(cert, fp);
+	return cg_x509_fingerprint(cert, fp);
 }
 
 int cg_cert_fingerprint(const char *cert_file, uint8_t fp[32], char *err,
@@ -315,7 +348,7 @@ int cg_cert_fingerprint(const char *cert_file, uint8_t fp[32], char *err,
 		set_err(err, errlen, what);
 		return -EINVAL;
 	}
-	ret = x509_fingerprint(cert, fp);
+	ret = cg_x509_fingerprint(cert, fp);
 	X509_free(cert);
 	if (ret)
 		set_err(err, errlen, cert_file);

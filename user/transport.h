@@ -86,6 +86,17 @@ SSL_CTX *cg_tls_server_ctx(const char *cert_file, const char *key_file,
 			   char *err, size_t errlen);
 SSL_CTX *cg_tls_client_ctx(char *err, size_t errlen);
 
+/*
+ * The same server context from a certificate and key already loaded (the
+ * context takes its own references): NULL when the key is not the
+ * certificate's, "@what: ..." in @err.
+ */
+SSL_CTX *cg_tls_server_ctx_keys(X509 *cert, EVP_PKEY *key, const char *what,
+				char *err, size_t errlen);
+
+/* SHA-256 of @cert (DER): 0 or -EIO. */
+int cg_x509_fingerprint(X509 *cert, uint8_t fp[32]);
+
 /* SHA-256 of the peer's certificate (DER): 0, or -ENOENT (none), -EIO. */
 int cg_tls_peer_fingerprint(SSL *ssl, uint8_t fp[32]);
 

@@ -37,9 +37,10 @@ USER_V4L_LIBS := $(or $(shell pkg-config --libs libv4l2 libv4lconvert 2>/dev/nul
 USER_LIB_SRCS := user/stamp.c user/parse.c user/jpeg.c
 USER_PROTO_SRCS := user/hmac.c user/frametag.c user/record.c \
 		   user/verifier.c user/keyval.c user/config.c user/pairing.c
-# USER_NET_SRCS: the display connection protocol (TLS, hello, challenge)
-# and logging, shared by camguardd, camguard-view and tests/relay.
-USER_NET_SRCS := user/transport.c user/log.c
+# USER_NET_SRCS: the display connection protocol (TLS, hello, challenge),
+# the owners' TLS identities, camguardd's control socket and logging,
+# shared by camguardd, camguardctl, camguard-view and tests/relay.
+USER_NET_SRCS := user/transport.c user/identity.c user/control.c user/log.c
 USER_LIB_OBJS := $(USER_LIB_SRCS:.c=.o)
 USER_PROTO_OBJS := $(USER_PROTO_SRCS:.c=.o)
 USER_NET_OBJS := $(USER_NET_SRCS:.c=.o)

@@ -53,11 +53,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (cg_config_parse("fuzz.conf", (const char *)data, size, &users,
 			    &cfg, err, sizeof(err))) {
 		check(!strncmp(err, "fuzz.conf", 9));
-		check(!cfg.cameras && !cfg.displays && !cfg.certificate);
+		check(!cfg.cameras && !cfg.displays && !cfg.identities &&
+		      !cfg.control_socket);
 		return 0;
 	}
 	check(cfg.n_listen >= 1 && cfg.n_listen <= CG_CONFIG_MAX_LISTEN);
-	check(cfg.certificate && cfg.private_key);
+	check(cfg.identities && cfg.control_socket);
 	check(cfg.jpeg_quality >= 1 && cfg.jpeg_quality <= 100);
 	check(cg_config_max_payload(&cfg) >= 4096 - 184);
 	for (i = 0; i < cfg.n_cameras; i++) {

@@ -9,7 +9,10 @@
 #
 # Checks: the config checker (a good config, and a display of another
 # owner's camera: exit 2 with FILE:LINE); workers run as their owner with
-# no groups, no capabilities and no_new_privs; each display receives,
+# no groups, no capabilities and no_new_privs; one TLS identity per owner
+# (camguardctl pair makes it): a worker's memory holds its own owner's
+# private key and no other's, the supervisor's none, and a display pinned
+# to cgalice's certificate refuses cgbob's worker; each display receives,
 # verifies and accepts frames stamped with its own owner; a wrong pairing
 # key, an unknown display name and a line that is no hello are refused and
 # counted; a display that never reads is closed after write_timeout, its
@@ -20,9 +23,13 @@
 # gone from `camguardctl channels`, its old key opens nothing, the owner's
 # other display streams on with its one connection and channel, the worker
 # does not restart, the other owner's is untouched; revoking twice is
-# fine); a worker killed with SIGKILL is restarted and serves again;
-# SIGHUP reloads (a re-paired display works with its new key and not with
-# the old one), a bad config on SIGHUP keeps the running one; cameras
+# fine; camguardctl returns only once camguardd has closed the connection,
+# and its control socket refuses an unprivileged user); a worker killed
+# with SIGKILL is restarted and serves again; SIGHUP reloads (a re-paired
+# display works with its new key and not with the old one; cgbob's
+# identity made unreadable stops cgbob's worker alone, with an error
+# naming cgbob, until it is fixed), a bad config on SIGHUP keeps the
+# running one; cameras
 # unbound and the module reloaded: the workers come back by themselves;
 # SIGTERM ends camguardd with status 0, no worker left, final counters.
 #
@@ -60,8 +67,77 @@ phase "set-up"
 # Side by side where they can: every program started costs here.
 cg_world_users alice:$ALICE bob:$BOB &
 userspid=$!
-cg_world_cert "$CG_W/camguardd" >"$CG_W/cert.out" 2>&1 &
-certpid=$!
+IDS=$CG_W/identities
+CTL_SOCK=$CG_W/camguardd.ctl
+# The memory scan: once the file argv[1] exists (it lists the key files
+# and the processes), each process's readable mappings are searched for
+# every owner's private key in four forms (the PEM text, the DER, the
+# 32-byte scalar as in DER and as OpenSSL's little-endian limbs hold it);
+# and an unprivileged user tries camguardd's control socket. Started now,
+# as Python takes seconds to start under TCG.
+read -r -d '' SCAN_PY <<-'PY' || true
+	import base64, os, socket, sys, time
+	go, out = sys.argv[1], sys.argv[2]
+	while not os.path.exists(go):
+	    time.sleep(0.05)
+	keys, procs, res = {}, [], []
+	for line in open(go).read().splitlines():
+	    f = line.split()
+	    if f[0] == "key":
+	        pem = open(f[2]).read().splitlines()
+	        body = [l for l in pem if l and not l.startswith("-----")]
+	        der = base64.b64decode("".join(body))
+	        i = der.find(b"\x02\x01\x01\x04\x20")  # ECPrivateKey: version 1, 32-byte key
+	        if i < 0:
+	            res.append("error no P-256 scalar in " + f[2])
+	            continue
+	        d = der[i + 5:i + 37]
+	        keys[f[1]] = {"pem": body[1].encode(), "der": der, "scalar": d, "scalar-le": d[::-1]}
+	    elif f[0] == "proc":
+	        procs.append((f[1], int(f[2])))
+	    elif f[0] == "unpriv":
+	        uid, ctl = int(f[1]), f[2]
+	for role, pid in procs:
+	    found, total = {}, 0
+	    mem = os.open("/proc/%d/mem" % pid, os.O_RDONLY)
+	    for m in open("/proc/%d/maps" % pid).read().splitlines():
+	        f = m.split()
+	        if f[1][0] != "r" or (len(f) > 5 and f[5].startswith("[v")):
+	            continue
+	        lo, hi = (int(x, 16) for x in f[0].split("-"))
+	        try:
+	            data = os.pread(mem, hi - lo, lo)
+	        except OSError:
+	            continue
+	        total += len(data)
+	        for owner, forms in keys.items():
+	            for name, pat in forms.items():
+	                if pat in data:
+	                    found.setdefault(owner, set()).add(name)
+	    os.close(mem)
+	    res.append("scanned %s %d" % (role, total))
+	    for owner, names in found.items():
+	        res.append("found %s %s %s" % (role, owner, ",".join(sorted(names))))
+	pid = os.fork()
+	if pid == 0:
+	    os.setgroups([])
+	    os.setgid(uid)
+	    os.setuid(uid)
+	    s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+	    try:
+	        s.connect(ctl)
+	    except PermissionError:
+	        os._exit(0)
+	    except OSError:
+	        os._exit(1)
+	    s.send(b"revoke-wait alice-tv")
+	    os._exit(3 if s.recv(200).startswith(b"watching") else 2)
+	res.append("unpriv %d" % os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1]))
+	open(out + ".tmp", "w").write("\n".join(res) + "\n")
+	os.rename(out + ".tmp", out)
+PY
+cg_bg /usr/bin/python3 -c "$SCAN_PY" "$CG_W/scan.go" "$CG_W/scan.out"
+scanpid=$CG_BG_PID
 # shellcheck disable=SC2119 # the default parameters
 cg_load cameras=2 || cg_bail "loading camguard"
 NODE0=$(cg_node 0)
@@ -90,8 +166,8 @@ write_config() {
 	IFS= read -r -d '' text <<-EOF || true
 		[listen]
 		address = 127.0.0.1:$PORT
-		certificate = $CG_W/camguardd.crt
-		private_key = $CG_W/camguardd.key
+		identities = $IDS
+		control_socket = $CTL_SOCK
 
 		[limits]
 		handshake_timeout = 10s
@@ -133,10 +209,6 @@ write_config() {
 }
 write_config "$CG_W_CONF" 80 back
 write_config "$CG_W/bad.conf" 80 front
-wait "$certpid" || {
-	cg_diag_file "$CG_W/cert.out"
-	cg_bail "no certificate for camguardd"
-}
 
 # ---- the config checker; pairings --------------------------------------------------
 
@@ -172,20 +244,36 @@ for d in alice-hub alice-tv bob-hub; do
 	}
 	pairpids=("${pairpids[@]:1}")
 done
-# key_of FILE VAR: VAR = the key of a pairing file.
-key_of() {
+# field_of FILE FIELD VAR: VAR = the value of FIELD in a pairing file.
+field_of() {
 	local k _eq v
 	while read -r k _eq v; do
-		[[ $k != key ]] || printf -v "$2" %s "$v"
+		[[ $k != "$2" ]] || printf -v "$3" %s "$v"
 	done <"$1"
 }
-key_of "$PAIR/alice-hub.pair" KEY_ALICE
-# copy_pairing FROM TO [KEY]: a copy, mode 0600, with another key if given.
+KEY_ALICE="" FP_ALICE="" fp_tv="" FP_BOB=""
+field_of "$PAIR/alice-hub.pair" key KEY_ALICE
+# One identity per owner: cgalice's displays pin one certificate,
+# cgbob's another, each made by pair with the owner's first display.
+field_of "$PAIR/alice-hub.pair" fingerprint FP_ALICE
+field_of "$PAIR/alice-tv.pair" fingerprint fp_tv
+field_of "$PAIR/bob-hub.pair" fingerprint FP_BOB
+cg_why=()
+[[ -n $FP_ALICE && $FP_ALICE == "$fp_tv" ]] || cg_why+=("alice-hub pins $FP_ALICE, alice-tv $fp_tv")
+[[ -n $FP_BOB && $FP_BOB != "$FP_ALICE" ]] || cg_why+=("bob-hub pins $FP_BOB, alice-hub $FP_ALICE")
+for uid in $ALICE $BOB; do
+	[[ -f $IDS/$uid.crt && -f $IDS/$uid.key ]] || cg_why+=("no $IDS/$uid.crt and .key")
+	[[ $(stat -c %a "$IDS/$uid.key" 2>&1) == 600 ]] || cg_why+=("$IDS/$uid.key is not mode 600")
+done
+cg_report "camguardctl pair made one TLS identity per owner ($IDS/UID.key, mode 600): cgalice's displays pin hers, cgbob's his" "${cg_why[@]}"
+# copy_pairing FROM TO [KEY [FINGERPRINT]]: a copy, mode 0600, with
+# another key and fingerprint if given.
 copy_pairing() {
 	(
 		umask 077
 		while IFS= read -r line; do
 			[[ -z ${3-} || $line != "key = "* ]] || line="key = $3"
+			[[ -z ${4-} || $line != "fingerprint = "* ]] || line="fingerprint = $4"
 			printf '%s\n' "$line"
 		done <"$1" >"$2"
 	)
@@ -194,6 +282,9 @@ copy_pairing() {
 printf -v wrong '%08x' "$SRANDOM" "$SRANDOM" "$SRANDOM" "$SRANDOM" \
 	"$SRANDOM" "$SRANDOM" "$SRANDOM" "$SRANDOM"
 copy_pairing "$PAIR/alice-hub.pair" "$CG_W/wrong-key.pair" "$wrong"
+# bob-hub's pairing, but pinned to cgalice's certificate: the hello
+# routes it to cgbob's worker, which serves cgbob's identity.
+copy_pairing "$PAIR/bob-hub.pair" "$CG_W/bob-pins-alice.pair" "" "$FP_ALICE"
 
 # ---- start -----------------------------------------------------------------------
 
@@ -272,6 +363,7 @@ view wrong-key "$CG_W/wrong-key.pair" $ALICE 1
 # These two run until the kill -9 (bob-hub) and the revoke (alice-tv).
 view bob-hub.live "$PAIR/bob-hub.pair" $BOB 0
 view alice-tv.live "$PAIR/alice-tv.pair" $ALICE 0
+view pins-alice "$CG_W/bob-pins-alice.pair" $BOB 1
 # An unknown name, and garbage, never reach a worker.
 exec 3<>/dev/tcp/127.0.0.1/$PORT
 printf 'CAMGUARD/1 nobody\n' >&3
@@ -297,6 +389,61 @@ else
 	fail_log "unknown display name and a non-hello line are refused"
 fi
 exec 3>&- 4>&-
+
+view_end pins-alice 60
+cg_why=()
+((${VRC[pins-alice]} != 0)) || cg_why+=("camguard-view exited 0")
+((${VS[accepted]:-0} == 0)) || cg_why+=("it accepted ${VS[accepted]} frames")
+grep -q "is not the paired camguardd: certificate SHA-256 $FP_BOB, pinned $FP_ALICE" "$CG_W/view-pins-alice.out" ||
+	cg_why+=("no fingerprint refusal naming cgbob's certificate and the pinned cgalice's")
+cg_report "a display pinned to cgalice's certificate refuses cgbob's worker, which serves cgbob's (exit ${VRC[pins-alice]})" "${cg_why[@]}"
+((${#cg_why[@]} == 0)) || view_diag pins-alice
+
+# ---- TLS identities in memory ------------------------------------------------------
+
+phase "private keys in memory"
+# Both workers have served connections by now (TLS handshakes done).
+apid='' bpid=''
+worker_pid apid $ALICE || true
+worker_pid bpid $BOB || true
+printf 'key alice %s\nkey bob %s\nproc worker-alice %s\nproc worker-bob %s\nproc supervisor %s\nunpriv %s %s\n' \
+	"$IDS/$ALICE.key" "$IDS/$BOB.key" "${apid:-0}" "${bpid:-0}" "$DPID" \
+	"$BOB" "$CTL_SOCK" >"$CG_W/scan.go.tmp"
+mv "$CG_W/scan.go.tmp" "$CG_W/scan.go"
+declare -A SCAN=()
+scanned=()
+if pid_wait "$scanpid" 120 && [[ -r $CG_W/scan.out ]]; then
+	while read -r what role owner forms; do
+		case $what in
+		found) SCAN[$role.$owner]=$forms ;;
+		scanned) scanned+=("$role ${owner} bytes") ;;
+		unpriv) SCAN[unpriv]=$role ;;
+		*) scanned+=("$what $role $owner $forms") ;;
+		esac
+	done <"$CG_W/scan.out"
+	cg_diag "scanned: ${scanned[*]}"
+	for w in alice:bob bob:alice; do
+		own=${w%%:*} other=${w##*:}
+		cg_why=()
+		[[ -n ${SCAN[worker-$own.$own]-} ]] ||
+			cg_why+=("the scan did not find cg$own's own key in cg$own's worker: it proves nothing")
+		[[ -z ${SCAN[worker-$own.$other]-} ]] ||
+			cg_why+=("cg$other's private key is in cg$own's worker: ${SCAN[worker-$own.$other]}")
+		cg_report "cg$own's worker holds its own private key (found as ${SCAN[worker-$own.$own]:-nothing}) and not cg$other's" "${cg_why[@]}"
+	done
+	cg_why=()
+	for o in alice bob; do
+		[[ -z ${SCAN[supervisor.$o]-} ]] || cg_why+=("cg$o's private key is in the supervisor: ${SCAN[supervisor.$o]}")
+	done
+	[[ " ${scanned[*]} " == *" supervisor "[1-9]* ]] || cg_why+=("the supervisor was not scanned")
+	cg_report "the supervisor, whose memory every worker starts from, holds no owner's private key" "${cg_why[@]}"
+	cg_why=()
+	[[ ${SCAN[unpriv]-} == 0 ]] || cg_why+=("uid $BOB: connect gave ${SCAN[unpriv]-nothing} (1 error, 2 connected and closed, 3 served)")
+	cg_report "camguardd's control socket refuses an unprivileged user (uid $BOB: permission denied)" "${cg_why[@]}"
+else
+	cg_fail "the memory scan ran"
+	cg_diag_file "$CG_W/scan.out"
+fi
 
 # ---- a display that never reads ------------------------------------------------------
 
@@ -357,8 +504,41 @@ vload bob-hub.live
 bob0=${VS[accepted]:-0}
 vload alice-hub.live
 hub0=${VS[accepted]:-0}
+# tcp_state INODE: TCP_STATE = the state of the TCP socket INODE (hex: 01
+# established, 08 close-wait: the peer closed), or "gone".
+tcp_state() {
+	local f line
+	local -a fields lines
+	TCP_STATE=gone
+	for f in /proc/net/tcp /proc/net/tcp6; do
+		mapfile -t lines 2>/dev/null <"$f" || continue
+		for line in "${lines[@]:1}"; do
+			read -ra fields <<<"$line"
+			if [[ ${fields[9]-} == "$1" ]]; then
+				TCP_STATE=${fields[3]}
+				return 0
+			fi
+		done
+	done
+}
+# alice-tv's connection, as its camguard-view holds it.
+tv_inode='' tv_state0=''
+for l in $(readlink "/proc/${VPID[alice-tv.live]}/fd/"* 2>/dev/null); do
+	[[ $l =~ ^socket:\[([0-9]+)\]$ ]] || continue
+	tcp_state "${BASH_REMATCH[1]}"
+	[[ $TCP_STATE == gone ]] || tv_inode=${BASH_REMATCH[1]} tv_state0=$TCP_STATE
+done
 log_mark m
 out=$("$CG_CTL" -c "$CG_W_CONF" revoke alice-tv 2>&1) && rc=0 || rc=$?
+# At once, before anything else runs: was it cut off already?
+tcp_state "${tv_inode:-none}"
+tv_state1=$TCP_STATE
+cg_why=()
+[[ $tv_state0 == 01 ]] || cg_why+=("alice-tv's connection was not found established before (inode '${tv_inode}', state '${tv_state0}')")
+[[ $tv_state1 != 01 ]] || cg_why+=("alice-tv's connection was still established when camguardctl returned")
+[[ $out == *"camguardd closed the connection of display alice-tv (1)"* ]] || cg_why+=("it does not say camguardd closed the connection")
+cg_report "camguardctl revoke returns only once camguardd has closed alice-tv's connection (TCP state then: $tv_state1)" "${cg_why[@]}"
+((${#cg_why[@]} == 0)) || cg_diag "$out"
 cg_why=()
 ((rc == 0)) || cg_why+=("exit $rc")
 [[ ! -e $PAIR/alice-tv.pair ]] || cg_why+=("$PAIR/alice-tv.pair is still there")
@@ -458,15 +638,28 @@ cg_report "bob-hub was not disturbed: one connection throughout, ${VS[accepted]:
 phase "SIGHUP"
 cg_world_pair alice-tv "127.0.0.1:$PORT"
 write_config "$CG_W_CONF" 60 back
+# cgbob's key readable by others: his worker refuses it, and only his.
+chmod 0644 "$IDS/$BOB.key"
 log_mark m
 kill -HUP "$DPID"
 if log_wait 60 "$m" 'supervisor: .*reloaded' &&
-	log_wait 60 "$m" 'display bob-hub: .*channel [0-9]+ attached' &&
 	log_wait 60 "$m" 'display alice-tv: .*channel [0-9]+ attached' &&
 	log_wait 60 "$m" 'display alice-hub: .*channel [0-9]+ attached'; then
 	cg_pass "SIGHUP reloads the config and restarts the workers (alice-tv paired again)"
 else
 	fail_log "SIGHUP reload"
+fi
+if log_wait 30 "$m" "worker cgbob: error: TLS identity: owner cgbob \(uid $BOB\): $IDS/$BOB.key: mode 0644 lets group or others at the private key" &&
+	! log_seen "$m" 'worker cgalice: error: TLS identity'; then
+	cg_pass "cgbob's key open to others: his worker alone refuses to start ('${LOG_MATCH#*error: }')"
+else
+	fail_log "cgbob's bad identity stops his worker, with an error naming him"
+fi
+chmod 0600 "$IDS/$BOB.key"
+if log_wait 60 "$m" 'display bob-hub: .*channel [0-9]+ attached'; then
+	cg_pass "cgbob's key fixed: his worker comes back by itself"
+else
+	fail_log "cgbob's worker comes back once his key is fixed"
 fi
 
 echo 'this is not a config' >"$CG_W_CONF"

@@ -10,8 +10,9 @@
 #     per owner, which captures that owner's camera and streams it over TLS;
 #   - two camguard-view displays connect, verify every record (seal, kernel
 #     tag MAC, sequence) and decode the owner stamped in the pixels;
-#   - a third display holding alice's pairing file but claiming to be bob's
-#     display is turned away.
+#   - a third display holding alice's key but claiming to be bob's display
+#     (and pinning bob's certificate: alice's would be refused at TLS) is
+#     turned away.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/world.sh"
@@ -21,7 +22,6 @@ frames=${CG_DEMO_FRAMES:-30}
 cg_start
 cg_world_init
 cg_world_users alice:2001 bob:2002
-cg_world_cert "$CG_W/camguardd"
 
 # shellcheck disable=SC2119 # no module parameters
 cg_load || cg_bail "cannot load camguard"
@@ -34,8 +34,8 @@ done
 cat >"$CG_W_CONF" <<EOF
 [listen]
 address = 127.0.0.1:8443
-certificate = $CG_W/camguardd.crt
-private_key = $CG_W/camguardd.key
+identities = $CG_W/identities
+control_socket = $CG_W/camguardd.ctl
 
 [camera front-door]
 id = 0
@@ -95,8 +95,13 @@ for d in alice-phone bob-tablet; do
 	done
 done
 
+# Alice's file pins alice's certificate, which bob's worker does not have:
+# so that it gets as far as proving a key, it pins bob's (as a display
+# told bob's fingerprint would).
 echo "--- alice's pairing file presented as bob's display"
-sed 's/^display = alice-phone$/display = bob-tablet/' "$CG_W/displays/alice-phone.pair" \
+bob_fp=$(grep '^fingerprint = ' "$CG_W/displays/bob-tablet.pair")
+sed -e 's/^display = alice-phone$/display = bob-tablet/' \
+	-e "s/^fingerprint = .*/$bob_fp/" "$CG_W/displays/alice-phone.pair" \
 	>"$CG_W/impostor.pair"
 chmod 0600 "$CG_W/impostor.pair"
 rc=0

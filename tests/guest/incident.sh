@@ -50,7 +50,6 @@ displays=(alice-a alice-b bob-a bob-b carol-a carol-b)
 relay_port=9443
 
 cg_world_users "${owners[@]}"
-cg_world_cert "$CG_W/camguardd"
 cg_world_cert "$CG_W/relay"
 relay_fp=$CG_W_FP
 
@@ -75,8 +74,8 @@ jpeg_quality = 75
 
 [listen]
 address = 127.0.0.1:8443
-certificate = $CG_W/camguardd.crt
-private_key = $CG_W/camguardd.key
+identities = $CG_W/identities
+control_socket = $CG_W/camguardd.ctl
 
 [limits]
 max_queued_records = 4

@@ -61,7 +61,6 @@ PAIR=$CG_W/displays
 
 phase "set-up"
 cg_world_users alice:$ALICE bob:$BOB
-cg_world_cert "$CG_W/camguardd" >/dev/null 2>&1
 # shellcheck disable=SC2119 # the default parameters
 cg_load cameras=2 || cg_bail "loading camguard"
 # bind_camera N USER: the camera's node for everyone, the camera for USER.
@@ -74,8 +73,8 @@ bind_camera() {
 	cat <<-EOF
 		[listen]
 		address = 127.0.0.1:$PORT
-		certificate = $CG_W/camguardd.crt
-		private_key = $CG_W/camguardd.key
+		identities = $CG_W/identities
+		control_socket = $CG_W/camguardd.ctl
 
 		[limits]
 		write_timeout = 5s

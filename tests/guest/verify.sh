@@ -86,10 +86,6 @@ damaged_at_least() {
 
 phase "set-up"
 cg_world_users alice:$ALICE
-cg_world_cert "$CG_W/camguardd" >"$CG_W/cert.out" 2>&1 || {
-	cg_diag_file "$CG_W/cert.out"
-	cg_bail "no certificate for camguardd"
-}
 # shellcheck disable=SC2119 # the default parameters
 cg_load cameras=1 || cg_bail "loading camguard"
 NODE0=$(cg_node 0)
@@ -108,8 +104,8 @@ mkdir -m 0700 "$SAVED"
 cat >"$CG_W_CONF" <<EOF
 [listen]
 address = 127.0.0.1:$PORT
-certificate = $CG_W/camguardd.crt
-private_key = $CG_W/camguardd.key
+identities = $CG_W/identities
+control_socket = $CG_W/camguardd.ctl
 
 [limits]
 handshake_timeout = 4s

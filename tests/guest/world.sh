@@ -9,7 +9,9 @@
 #
 #   cg_world_init               CG_W (a directory), CG_W_CONF, the tools
 #   cg_world_users NAME:ID...   users cgNAME with uid = gid = ID
-#   cg_world_cert PREFIX        PREFIX.crt, PREFIX.key (self-signed P-256);
+#   cg_world_cert PREFIX        PREFIX.crt, PREFIX.key (self-signed P-256, for
+#                               the test relay: camguardd makes its owners'
+#                               identities itself, with camguardctl pair);
 #                               CG_W_FP is the certificate's SHA-256
 #   cg_world_pair DISPLAY ADDR  camguardctl pair (the display's pairing file)
 #   cg_world_netns N            network namespace cgdN behind netem, reached

@@ -60,7 +60,7 @@ static const struct cg_user_db fake_users = {
 
 /* The smallest valid config; tests append or substitute sections. */
 #define LISTEN	"[listen]\naddress = 127.0.0.1:8443\n" \
-		"certificate = /c.pem\nprivate_key = /k.pem\n"
+		"# the owners' TLS identities\nidentities = /ids\n"
 #define CAMERA	"[camera cam]\ndevice = /dev/video0\nowner = alice\n"
 #define DISPLAY	"[display disp]\nowner = alice\ncamera = cam\n" \
 		"pairing = /p/disp.pair\n"
@@ -86,8 +86,8 @@ START_TEST(test_example)
 	ck_assert_str_eq(cfg.listen[0].host, "*");
 	ck_assert_uint_eq(cfg.listen[0].port, 8443);
 	ck_assert_str_eq(cfg.listen[1].host, "::");
-	ck_assert_str_eq(cfg.certificate, "/etc/camguard/camguardd.crt");
-	ck_assert_str_eq(cfg.private_key, "/etc/camguard/camguardd.key");
+	ck_assert_str_eq(cfg.identities, "/etc/camguard/identities");
+	ck_assert_str_eq(cfg.control_socket, "/run/camguard/camguardd.ctl");
 	ck_assert_uint_eq(cfg.limits.max_displays_per_owner, 16);
 	ck_assert_uint_eq(cfg.limits.max_record_size, 8u << 20);
 	ck_assert_uint_eq(cg_config_max_payload(&cfg), (8u << 20) - 184);
@@ -139,8 +139,26 @@ START_TEST(test_minimal_and_defaults)
 	ck_assert_uint_eq(cfg.n_cameras, 0);
 	ck_assert_uint_eq(cfg.limits.max_record_size, (8u << 20) + 184);
 	ck_assert_uint_eq(cfg.limits.idle_timeout_ms, 30000);
+	ck_assert_str_eq(cfg.identities, "/ids");
+	ck_assert_str_eq(cfg.control_socket, "/run/camguard/camguardd.ctl");
 	cg_config_free(&cfg);
 	cg_config_free(&cfg);	/* twice is harmless */
+
+	/* A control socket of exactly the longest path sun_path takes. */
+	{
+		char text[256], path[CG_CONFIG_MAX_SOCKET_PATH + 1];
+
+		memset(path, 'c', sizeof(path) - 1);
+		path[0] = '/';
+		path[sizeof(path) - 1] = '\0';
+		snprintf(text, sizeof(text), LISTEN "control_socket = %s\n",
+			 path);
+		ck_assert_msg(parse(text, &cfg, err, sizeof(err)) == 0, "%s",
+			      err);
+		ck_assert_str_eq(cfg.control_socket, path);
+		ck_assert_int_eq(cg_config_find_display(&cfg, "disp"), -1);
+		cg_config_free(&cfg);
+	}
 }
 END_TEST
 
@@ -164,6 +182,9 @@ START_TEST(test_order_and_owners)
 	ck_assert_uint_eq(cfg.displays[1].owner.uid, 1005);
 	ck_assert_uint_eq(cfg.displays[1].owner.gid, 1006);
 	ck_assert_uint_eq(cfg.cameras[0].id, 65535);
+	ck_assert_int_eq(cg_config_find_display(&cfg, "d1"), 0);
+	ck_assert_int_eq(cg_config_find_display(&cfg, "d2"), 1);
+	ck_assert_int_eq(cg_config_find_display(&cfg, "d3"), -1);
 	cg_config_free(&cfg);
 }
 END_TEST
@@ -177,7 +198,21 @@ START_TEST(test_errors)
 	} bad[] = {
 		{ "", "camguard.conf: no [listen] address" },
 		{ "[listen]\naddress = *:1\n",
-		  "camguard.conf:1: [listen] needs 'certificate' and 'private_key'" },
+		  "camguard.conf:1: [listen] needs 'identities', the directory of the owners' TLS identities" },
+		/* The shared identity of old: refused, with what to do. */
+		{ "[listen]\naddress = *:1\ncertificate = /etc/camguard/camguardd.crt\n",
+		  "camguard.conf:3: 'certificate' is no more: each owner has a TLS identity of its own, in the directory that 'identities' names (docs/config.md); remove 'certificate' and 'private_key', add 'identities', and pair every display again" },
+		{ LISTEN "private_key = /k.pem\n",
+		  "camguard.conf:5: 'private_key' is no more: each owner has a TLS identity of its own" },
+		{ "[listen]\nidentities = ids\n",
+		  "camguard.conf:2: bad value 'ids' for 'identities': expected an absolute path" },
+		{ LISTEN "identities = /other\n",
+		  "camguard.conf:5: 'identities' is already set in [listen] on line 4" },
+		{ LISTEN "control_socket = run/ctl\n",
+		  "camguard.conf:5: bad value 'run/ctl' for 'control_socket': expected an absolute path" },
+		{ LISTEN "control_socket = /run/0123456789012345678901234567890123456789"
+		  "0123456789012345678901234567890123456789012345678901234567890123\n",
+		  "camguard.conf:5: bad value '/run/0123456789012345678901234567890123456789012345678901234' for 'control_socket': expected an absolute path of at most 107 bytes" },
 		{ "jpeg_quality = 5\n",
 		  "camguard.conf:1: 'jpeg_quality' outside a section" },
 		{ "[global]\nqualty = 5\n",
@@ -205,8 +240,6 @@ START_TEST(test_errors)
 		{ "[listen]\naddress=*:1\naddress=*:2\naddress=*:3\naddress=*:4\n"
 		  "address=*:5\naddress=*:6\naddress=*:7\naddress=*:8\naddress=*:9\n",
 		  "camguard.conf:10: more than 8 listen addresses" },
-		{ "[listen]\ncertificate = c.pem\n",
-		  "camguard.conf:2: bad value 'c.pem' for 'certificate': expected an absolute path" },
 		{ "[limits]\nmax_record_size = 1K\n",
 		  "camguard.conf:2: bad value '1K' for 'max_record_size'" },
 		{ "[limits]\nmax_record_size = 65M\n", "camguard.conf:2: bad value '65M'" },
@@ -287,7 +320,8 @@ START_TEST(test_errors)
 		/* Nothing to free after an error. */
 		ck_assert_ptr_null(cfg.cameras);
 		ck_assert_ptr_null(cfg.displays);
-		ck_assert_ptr_null(cfg.certificate);
+		ck_assert_ptr_null(cfg.identities);
+		ck_assert_ptr_null(cfg.control_socket);
 	}
 }
 END_TEST
@@ -309,7 +343,7 @@ START_TEST(test_hostile_bytes)
 	text = malloc(len);
 	ck_assert_ptr_nonnull(text);
 	memset(text, ' ', len);
-	memcpy(text, "[listen]\ncertificate = /", 24);
+	memcpy(text, "[listen]\nidentities = //", 24);
 	ck_assert_int_eq(cg_config_parse("camguard.conf", text, len,
 					 &fake_users, &cfg, err, sizeof(err)),
 			 -EINVAL);

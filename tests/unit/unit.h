@@ -20,6 +20,8 @@ Suite *keyval_suite(void);
 Suite *config_suite(void);
 Suite *pairing_suite(void);
 Suite *convert_suite(void);
+Suite *identity_suite(void);
+Suite *control_suite(void);
 
 /* The frame sizes every round trip runs at. */
 struct test_size {

@@ -234,7 +234,7 @@ static int one_event(uint8_t cmd, struct nlattr **a, void *arg)
 		    reason == CAMGUARD_REASON_DETACHED) {
 			cg_warn(d->mod, "the kernel revoked channel %u (%s): display cut off, the worker's other displays go on",
 				d->chan_id, cg_nl_reason_name(reason));
-			cg_display_revoke(w, d);
+			cg_worker_note_cut(w, d, cg_display_revoke(w, d));
 			break;
 		}
 		cg_warn(d->mod, "the kernel revoked channel %u (%s): restarting the worker",

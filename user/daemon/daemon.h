@@ -6,16 +6,19 @@
  *   main.c        options, the config, then the supervisor
  *   supervisor.c  signals, workers (fork, restart with backoff), reload
  *   listen.c      listen sockets, pending connections, hello routing
+ *   control.c     the control socket: camguardctl revoke waits there
  *   worker.c      a worker: privilege drop, its event loop, stats
  *   capture.c     one camera through libv4l2: format, buffers, digest
  *   channel.c     the worker's netlink socket: channels, frame events
  *   frame.c       one dequeued frame: check, encode once, seal per display
  *   display.c     display connections: TLS, authentication, output queue
  *
- * Ownership: the supervisor owns the config, the TLS context and the
- * listen sockets; a worker gets copies of them at fork() and owns
- * everything it creates after (cameras, channels, connections). A frame
- * or a key never crosses from one worker to another, nor to the
+ * Ownership: the supervisor owns the config, the listen sockets and the
+ * control socket; a worker gets a copy of the config at fork() and owns
+ * everything it creates after (its owner's TLS identity, cameras,
+ * channels, connections). The supervisor never reads a private key, so a
+ * worker inherits none: it loads its own owner's identity and no other.
+ * A frame or a key never crosses from one worker to another, nor to the
  * supervisor.
  */
 #ifndef CG_DAEMON_H
@@ -74,6 +77,19 @@ struct cg_handoff {
 	uint32_t display;	/* index into the config's displays[] */
 };
 
+/*
+ * Worker to supervisor, over the same socket: the kernel revoked the
+ * channel of config display @display and the worker closed its @closed
+ * connection(s). The supervisor answers camguardctl revoke with it
+ * (control.c), after checking that @display is the worker's owner's.
+ */
+#define CG_NOTE_CUT	1
+struct cg_worker_note {
+	uint32_t kind;		/* CG_NOTE_CUT */
+	uint32_t display;
+	uint32_t closed;
+};
+
 /* ---- supervisor (supervisor.c, listen.c) ---------------------------------- */
 
 struct cg_sup_stats {
@@ -127,8 +143,48 @@ void cg_listen_timeouts(struct cg_listener *l, uint64_t now);
 void cg_listen_next_timeout(const struct cg_listener *l, int *timeout,
 			    uint64_t now);
 
-int cg_supervisor_run(const char *config_path, struct cg_config *cfg,
-		      SSL_CTX *tls);
+/*
+ * The control socket (control.c): camguardctl revoke asks, before it
+ * deletes a display's kernel channel, to be told when the display's
+ * worker has closed its connections.
+ */
+#define CG_CONTROL_MAX_CLIENTS	8
+
+struct cg_control_client {
+	int fd;
+	bool watching;			/* waits for a cut of @name */
+	char name[CG_KV_MAX_NAME + 1];
+	struct cg_owner owner;		/* the display's, when watching */
+	uint64_t deadline_ms;		/* closed then, whatever happened */
+};
+
+struct cg_control {
+	int fd;				/* listening, -1 when closed */
+	char *path;
+	struct cg_control_client clients[CG_CONTROL_MAX_CLIENTS];
+	unsigned int n_clients;
+};
+
+/* Creates the socket, mode 0600 (its directory if missing): 0 or -errno. */
+int cg_control_open(struct cg_control *c, const char *path);
+/* Closes it and every client, and removes the socket file. */
+void cg_control_close(struct cg_control *c);
+void cg_control_accept(struct cg_control *c);
+/*
+ * A client's request: @running says whether the worker of an owner runs
+ * (the supervisor's slots).
+ */
+void cg_control_request(struct cg_control *c, unsigned int slot,
+			const struct cg_config *cfg,
+			bool (*running)(const struct cg_owner *o));
+/* @name's worker closed @closed connection(s): its watchers are told. */
+void cg_control_cut(struct cg_control *c, const char *name,
+		    unsigned int closed);
+/* @o's worker ended: the watchers of its displays are told. */
+void cg_control_gone(struct cg_control *c, const struct cg_owner *o);
+void cg_control_timeouts(struct cg_control *c, uint64_t now, int *timeout);
+
+int cg_supervisor_run(const char *config_path, struct cg_config *cfg);
 
 /* ---- worker (worker.c, capture.c, channel.c, frame.c, display.c) --------- */
 
@@ -229,7 +285,7 @@ struct cg_worker {
 	char mod[CG_MOD_LEN];		/* "worker NAME" */
 	int sock;			/* from the supervisor */
 	int sigfd;
-	SSL_CTX *tls;			/* inherited, shared by connections */
+	SSL_CTX *tls;			/* its owner's identity, for every connection */
 	struct cg_nl nl;
 	bool nl_open;
 	struct cg_camera *cams;
@@ -250,7 +306,10 @@ struct cg_worker {
 
 /* worker.c: the forked child's whole life; returns its exit status. */
 int cg_worker_main(const struct cg_config *cfg, const struct cg_owner *owner,
-		   int sock, pid_t supervisor, SSL_CTX *tls);
+		   int sock, pid_t supervisor);
+/* Tell the supervisor that @d was cut off, its @closed connection(s) closed. */
+void cg_worker_note_cut(struct cg_worker *w, const struct cg_display *d,
+			unsigned int closed);
 
 /* capture.c */
 int cg_capture_open(struct cg_camera *cam);
@@ -299,8 +358,9 @@ void cg_display_reap(struct cg_worker *w);
 /*
  * The kernel revoked @d's channel: close its connections, forget its key;
  * new connections are refused. The worker's other displays go on.
+ * Returns the number of connections closed.
  */
-void cg_display_revoke(struct cg_worker *w, struct cg_display *d);
+unsigned int cg_display_revoke(struct cg_worker *w, struct cg_display *d);
 void cg_display_close_all(struct cg_worker *w);
 
 #endif /* CG_DAEMON_H */

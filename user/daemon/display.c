@@ -2,7 +2,7 @@
 /*
  * Display connections inside a worker (user/transport.h has the protocol):
  *
- *   TLS       non-blocking SSL_accept with the supervisor's context
+ *   TLS       non-blocking SSL_accept with the owner's identity (w->tls)
  *   CHALLENGE "CGCH" + 32 random bytes, written
  *   RESPONSE  "CGAU" + HMAC under the display's pairing key, read and
  *             checked in constant time (cg_auth_check)
@@ -522,13 +522,17 @@ void cg_display_reap(struct cg_worker *w)
 	}
 }
 
-void cg_display_revoke(struct cg_worker *w, struct cg_display *d)
+unsigned int cg_display_revoke(struct cg_worker *w, struct cg_display *d)
 {
+	unsigned int closed = 0;
 	struct cg_conn *c;
 
-	for (c = w->conns; c; c = c->next)
-		if (c->disp == d)
-			conn_close(w, c, CG_LOG_WARN, "its channel was revoked");
+	for (c = w->conns; c; c = c->next) {
+		if (c->disp != d || c->dead)
+			continue;
+		conn_close(w, c, CG_LOG_WARN, "its channel was revoked");
+		closed++;
+	}
 	if (d->usable && d->cam && d->cam->n_displays)
 		d->cam->n_displays--;
 	d->usable = false;
@@ -536,6 +540,7 @@ void cg_display_revoke(struct cg_worker *w, struct cg_display *d)
 	cg_hmac_free(d->hmac);
 	d->hmac = NULL;
 	OPENSSL_cleanse(d->key, sizeof(d->key));
+	return closed;
 }
 
 void cg_display_close_all(struct cg_worker *w)

@@ -210,16 +210,6 @@ void cg_listen_accept(struct cg_listener *l, const struct cg_config *cfg,
 		l->n_pending);
 }
 
-static int display_index(const struct cg_config *cfg, const char *name)
-{
-	unsigned int i;
-
-	for (i = 0; i < cfg->n_displays; i++)
-		if (!strcmp(cfg->displays[i].name, name))
-			return (int)i;
-	return -1;
-}
-
 /* A printable copy of a bad hello line, for the log. */
 static void printable(const char *in, size_t len, char *out, size_t size)
 {
@@ -276,7 +266,7 @@ void cg_listen_hello(struct cg_listener *l, const struct cg_config *cfg,
 		pending_remove(l, slot, true);
 		return;
 	}
-	idx = display_index(cfg, name);
+	idx = cg_config_find_display(cfg, name);
 	if (idx < 0) {
 		l->st.unknown_display++;
 		cg_warn(MOD, "connection from %s: no display '%s' in the config",

@@ -1,9 +1,11 @@
 // SPDX-License-Identifier: MIT
 /*
- * The supervisor: root, one per camguardd. It holds the config, the TLS
- * server context (loaded before any fork: workers cannot read the key
- * once they dropped privileges) and the listen sockets, and runs one
- * worker per owner credential among the config's cameras and displays.
+ * The supervisor: root, one per camguardd. It holds the config, the
+ * listen sockets and the control socket, and runs one worker per owner
+ * credential among the config's cameras and displays. It reads no TLS
+ * key: each worker loads its own owner's identity (identity.h) before it
+ * drops privileges, so no worker inherits a key another owner's displays
+ * trust.
  *
  * Signals arrive on a signalfd (they are blocked, also in workers until
  * they make their own): SIGTERM/SIGINT stop everything and exit 0, SIGHUP
@@ -12,7 +14,9 @@
  * worker ran for 10 s.
  *
  * It never handles a frame, a record or a key: a display connection's
- * socket goes to its owner's worker right after the hello line.
+ * socket goes to its owner's worker right after the hello line. Workers
+ * write back on the same socket only to say that a display was cut off
+ * (struct cg_worker_note), which answers camguardctl revoke.
  */
 #include <errno.h>
 #include <poll.h>
@@ -25,6 +29,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "control.h"
 #include "daemon.h"
 #include "log.h"
 #include "transport.h"
@@ -48,8 +53,8 @@ struct cg_wslot {
 struct cg_supervisor {
 	const char *path;
 	struct cg_config cfg;
-	SSL_CTX *tls;
 	struct cg_listener listener;
+	struct cg_control control;
 	struct cg_wslot *slots;
 	unsigned int n_slots;
 	int sigfd;
@@ -117,8 +122,7 @@ static void start_worker(struct cg_wslot *s)
 	if (pid == 0) {
 		/* The child: never returns into the supervisor's loop. */
 		close(sv[0]);
-		code = cg_worker_main(&sup.cfg, &s->owner, sv[1], sup.self,
-				      sup.tls);
+		code = cg_worker_main(&sup.cfg, &s->owner, sv[1], sup.self);
 		_exit(code);
 	}
 	close(sv[1]);
@@ -159,6 +163,50 @@ static struct cg_wslot *slot_of_pid(pid_t pid)
 	return NULL;
 }
 
+static bool worker_running(const struct cg_owner *o)
+{
+	unsigned int i;
+
+	for (i = 0; i < sup.n_slots; i++)
+		if (sup.slots[i].owner.uid == o->uid &&
+		    sup.slots[i].owner.gid == o->gid)
+			return sup.slots[i].pid > 0 && sup.slots[i].sock >= 0;
+	return false;
+}
+
+/*
+ * What a worker tells: only that one of its own displays was cut off. A
+ * note about another owner's display is refused, whatever the worker.
+ */
+static void read_notes(struct cg_wslot *s)
+{
+	const struct cg_config_display *d;
+	struct cg_worker_note n;
+	ssize_t len;
+
+	while (s->sock >= 0) {
+		len = recv(s->sock, &n, sizeof(n), MSG_DONTWAIT | MSG_TRUNC);
+		if (len < 0 && (errno == EAGAIN || errno == EINTR))
+			return;
+		if (len <= 0) {
+			/* The worker is gone; SIGCHLD says how. */
+			close(s->sock);
+			s->sock = -1;
+			return;
+		}
+		d = n.display < sup.cfg.n_displays ?
+		    &sup.cfg.displays[n.display] : NULL;
+		if (len != sizeof(n) || n.kind != CG_NOTE_CUT || !d ||
+		    d->owner.uid != s->owner.uid ||
+		    d->owner.gid != s->owner.gid) {
+			cg_warn(s->mod, "pid %d sent a malformed note, or one about a display not its owner's: ignored",
+				(int)s->pid);
+			continue;
+		}
+		cg_control_cut(&sup.control, d->name, n.closed);
+	}
+}
+
 /* Reap every dead child; restart workers unless stopping. */
 static void reap_children(bool restart)
 {
@@ -180,9 +228,12 @@ static void reap_children(bool restart)
 			cg_warn(s->mod, "pid %d killed by signal %d (%s)",
 				(int)pid, WTERMSIG(status),
 				strsignal(WTERMSIG(status)));
+		read_notes(s);	/* what it said before it ended */
 		s->pid = 0;
-		close(s->sock);
+		if (s->sock >= 0)
+			close(s->sock);
 		s->sock = -1;
+		cg_control_gone(&sup.control, &s->owner);
 		if (restart)
 			schedule_restart(s, now);
 	}
@@ -220,8 +271,10 @@ static void stop_workers(void)
 		kill(s->pid, SIGKILL);
 		waitpid(s->pid, NULL, 0);
 		s->pid = 0;
-		close(s->sock);
+		if (s->sock >= 0)
+			close(s->sock);
 		s->sock = -1;
+		cg_control_gone(&sup.control, &s->owner);
 	}
 }
 
@@ -336,15 +389,35 @@ static void log_stats(const char *when)
 }
 
 /*
- * SIGHUP: a bad new config (or certificate) changes nothing; a good one
- * replaces listen sockets, TLS context and every worker.
+ * A control socket at the new config's path: the running one if the path
+ * did not change. 0, or -errno with the running one untouched.
+ */
+static int reload_control(const struct cg_config *cfg)
+{
+	struct cg_control c;
+	int ret;
+
+	if (!strcmp(cfg->control_socket, sup.cfg.control_socket))
+		return 0;
+	ret = cg_control_open(&c, cfg->control_socket);
+	if (ret < 0)
+		return ret;
+	cg_control_close(&sup.control);
+	sup.control = c;
+	return 0;
+}
+
+/*
+ * SIGHUP: a bad new config changes nothing; a good one replaces listen
+ * sockets, the control socket and every worker. The owners' identities
+ * are read by the new workers: one that is missing or bad stops that
+ * owner's worker only (it retries with backoff), never the reload.
  */
 static void reload(void)
 {
 	struct cg_config cfg;
 	struct cg_sup_stats st = sup.listener.st;
 	char err[1024];
-	SSL_CTX *tls;
 	unsigned int i;
 
 	cg_info(MOD, "SIGHUP: reloading %s", sup.path);
@@ -353,17 +426,15 @@ static void reload(void)
 		cg_err(MOD, "%s; keeping the running configuration", err);
 		return;
 	}
-	tls = cg_tls_server_ctx(cfg.certificate, cfg.private_key, err,
-				sizeof(err));
-	if (!tls) {
-		cg_err(MOD, "TLS: %s; keeping the running configuration", err);
+	if (reload_control(&cfg) < 0) {
+		cg_err(MOD, "cannot open the control socket %s; keeping the running configuration",
+		       cfg.control_socket);
 		cg_config_free(&cfg);
 		return;
 	}
 	cg_listen_close(&sup.listener);
 	if (cg_listen_open(&sup.listener, &cfg) < 0) {
 		cg_err(MOD, "cannot listen as the new configuration says; keeping the running one");
-		SSL_CTX_free(tls);
 		cg_config_free(&cfg);
 		if (cg_listen_open(&sup.listener, &sup.cfg) < 0)
 			cg_err(MOD, "and the old addresses cannot be listened on again: no new connections until the next reload");
@@ -374,9 +445,7 @@ static void reload(void)
 	stop_workers();
 	free_slots();
 	cg_config_free(&sup.cfg);
-	SSL_CTX_free(sup.tls);
 	sup.cfg = cfg;
-	sup.tls = tls;
 	if (build_slots() < 0) {
 		cg_err(MOD, "out of memory: stopping");
 		sup.stop = true;
@@ -407,7 +476,9 @@ static void start_due(uint64_t now, int *timeout)
 static int run(void)
 {
 	struct cg_listener *l = &sup.listener;
-	unsigned int max = 1 + CG_CONFIG_MAX_LISTEN * 4, n, i, nlisten;
+	struct cg_control *ctl = &sup.control;
+	unsigned int max = 2 + CG_CONFIG_MAX_LISTEN * 4 + CG_CONTROL_MAX_CLIENTS;
+	unsigned int n, i, nlisten, first_ctl, nctl, first_slot, nslots;
 	uint64_t next_stats = cg_now_ms() + CG_STATS_INTERVAL_MS;
 	struct cg_sup_stats last = { 0 };
 	struct pollfd *pfd = NULL;
@@ -417,9 +488,9 @@ static int run(void)
 	while (!sup.stop) {
 		uint64_t now = cg_now_ms();
 
-		if (pfd_cap < max + l->cap) {
+		if (pfd_cap < max + l->cap + sup.n_slots) {
 			free(pfd);
-			pfd_cap = max + l->cap;
+			pfd_cap = max + l->cap + sup.n_slots;
 			pfd = calloc(pfd_cap, sizeof(*pfd));
 			if (!pfd)
 				return -ENOMEM;
@@ -435,7 +506,24 @@ static int run(void)
 		for (i = 0; i < l->n_pending; i++)
 			pfd[n++] = (struct pollfd){ .fd = l->pending[i].fd,
 						    .events = POLLIN };
+		/* The control socket, its clients, the workers' notes. */
+		first_ctl = n;
+		pfd[n++] = (struct pollfd){
+			.fd = ctl->n_clients < CG_CONTROL_MAX_CLIENTS ?
+			      ctl->fd : -1,
+			.events = POLLIN,
+		};
+		nctl = ctl->n_clients;
+		for (i = 0; i < nctl; i++)
+			pfd[n++] = (struct pollfd){ .fd = ctl->clients[i].fd,
+						    .events = POLLIN };
+		first_slot = n;
+		nslots = sup.n_slots;
+		for (i = 0; i < nslots; i++)
+			pfd[n++] = (struct pollfd){ .fd = sup.slots[i].sock,
+						    .events = POLLIN };
 		cg_listen_next_timeout(l, &timeout, now);
+		cg_control_timeouts(ctl, now, &timeout);
 		cg_timeout_until(&timeout, next_stats, now);
 		if (poll(pfd, n, timeout) < 0 && errno != EINTR) {
 			cg_err(MOD, "poll: %s", strerror(errno));
@@ -444,7 +532,8 @@ static int run(void)
 		}
 		/*
 		 * Pending hellos first, last slot first: removing a slot moves
-		 * the last one into it, which has then been seen already.
+		 * the last one into it, which has then been seen already. The
+		 * same for control clients.
 		 */
 		for (i = l->n_pending; i-- > 0;)
 			if (pfd[1 + nlisten + i].revents)
@@ -453,6 +542,15 @@ static int run(void)
 			if (pfd[1 + i].revents)
 				cg_listen_accept(l, &sup.cfg, l->fds[i]);
 		cg_listen_timeouts(l, cg_now_ms());
+		for (i = nctl; i-- > 0;)
+			if (pfd[first_ctl + 1 + i].revents)
+				cg_control_request(ctl, i, &sup.cfg,
+						   worker_running);
+		for (i = 0; i < nslots; i++)
+			if (pfd[first_slot + i].revents)
+				read_notes(&sup.slots[i]);
+		if (pfd[first_ctl].revents)
+			cg_control_accept(ctl);
 		if (pfd[0].revents)
 			read_signals();
 		if (sup.reload && !sup.stop) {
@@ -472,11 +570,10 @@ static int run(void)
 }
 
 /*
- * Takes @cfg and @tls (freed here). Returns 0 after SIGTERM/SIGINT, or a
- * negative errno when it could not start.
+ * Takes @cfg (freed here). Returns 0 after SIGTERM/SIGINT, or a negative
+ * errno when it could not start.
  */
-int cg_supervisor_run(const char *config_path, struct cg_config *cfg,
-		      SSL_CTX *tls)
+int cg_supervisor_run(const char *config_path, struct cg_config *cfg)
 {
 	unsigned int i;
 	int ret;
@@ -484,17 +581,20 @@ int cg_supervisor_run(const char *config_path, struct cg_config *cfg,
 	sup.path = config_path;
 	sup.cfg = *cfg;
 	memset(cfg, 0, sizeof(*cfg));
-	sup.tls = tls;
 	sup.self = getpid();
 	sup.sigfd = -1;
+	sup.control.fd = -1;
 	ret = setup_signals();
 	if (ret < 0) {
 		cg_err(MOD, "signals: %s", strerror(-ret));
 		goto out;
 	}
-	ret = cg_listen_open(&sup.listener, &sup.cfg);
+	ret = cg_control_open(&sup.control, sup.cfg.control_socket);
 	if (ret < 0)
 		goto out;
+	ret = cg_listen_open(&sup.listener, &sup.cfg);
+	if (ret < 0)
+		goto out_control;
 	ret = build_slots();
 	if (ret < 0)
 		goto out_listen;
@@ -508,10 +608,11 @@ int cg_supervisor_run(const char *config_path, struct cg_config *cfg,
 	free_slots();
 out_listen:
 	cg_listen_close(&sup.listener);
+out_control:
+	cg_control_close(&sup.control);
 out:
 	if (sup.sigfd >= 0)
 		close(sup.sigfd);
-	SSL_CTX_free(sup.tls);
 	cg_config_free(&sup.cfg);
 	return ret;
 }

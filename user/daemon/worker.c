@@ -3,10 +3,11 @@
  * A worker: the forked child that serves one owner credential.
  *
  * In order, and nothing else before: close every inherited descriptor but
- * its supervisor socket; load its displays' pairing files (root-owned 0600,
- * so still as root); drop to the owner for good (no groups, no
- * capabilities, no_new_privs, not dumpable: it holds keys); die with the
- * supervisor. Only then open the netlink socket (the kernel binds channels
+ * its supervisor socket; load its owner's TLS identity and its displays'
+ * pairing files (root-owned 0600, so still as root); drop to the owner for
+ * good (no groups, no capabilities, no_new_privs, not dumpable: it holds
+ * keys); die with the supervisor. It inherits no private key (the
+ * supervisor never reads one) and reads no other owner's. Only then open the netlink socket (the kernel binds channels
  * to the credential of the socket's opener) and the cameras. A worker
  * never sees a frame or a key of another owner.
  *
@@ -32,6 +33,7 @@
 #include <openssl/crypto.h>
 
 #include "daemon.h"
+#include "identity.h"
 #include "jpeg.h"
 #include "log.h"
 #include "pairing.h"
@@ -69,6 +71,7 @@ static int setup_signals(void)
 
 static void load_pairing(struct cg_worker *w, struct cg_display *d)
 {
+	uint8_t fp[CG_FINGERPRINT_LEN];
 	struct cg_pairing p;
 	char err[512];
 	int ret;
@@ -88,6 +91,11 @@ static void load_pairing(struct cg_worker *w, struct cg_display *d)
 		       d->cfg->pairing, p.display);
 		goto out;
 	}
+	/* A display paired before its owner had this identity. */
+	if (cg_x509_fingerprint(SSL_CTX_get0_certificate(w->tls), fp) ||
+	    CRYPTO_memcmp(fp, p.fingerprint, sizeof(fp)))
+		cg_warn(d->mod, "pairing file %s pins another certificate than its owner's identity: the display will refuse camguardd (revoke and pair it again)",
+			d->cfg->pairing);
 	memcpy(d->key, p.key, sizeof(d->key));
 	d->hmac = cg_hmac_new(d->key);
 	if (!d->hmac) {
@@ -270,6 +278,21 @@ static int open_cameras(struct cg_worker *w)
 }
 
 /* ---- the loop ---------------------------------------------------------- */
+
+void cg_worker_note_cut(struct cg_worker *w, const struct cg_display *d,
+			unsigned int closed)
+{
+	struct cg_worker_note n = {
+		.kind = CG_NOTE_CUT,
+		.display = d->index,
+		.closed = closed,
+	};
+
+	/* Only camguardctl revoke waits for it: a full socket costs a wait. */
+	if (send(w->sock, &n, sizeof(n), MSG_DONTWAIT | MSG_NOSIGNAL) < 0)
+		cg_warn(d->mod, "cannot tell the supervisor it is cut off: %s",
+			strerror(errno));
+}
 
 static void receive_handoffs(struct cg_worker *w)
 {
@@ -464,19 +487,21 @@ static void worker_free(struct cg_worker *w)
 	if (w->sigfd >= 0)
 		close(w->sigfd);
 	close(w->sock);
+	/* Frees the owner's key (OpenSSL wipes it as it frees it). */
+	SSL_CTX_free(w->tls);
 }
 
 int cg_worker_main(const struct cg_config *cfg, const struct cg_owner *owner,
-		   int sock, pid_t supervisor, SSL_CTX *tls)
+		   int sock, pid_t supervisor)
 {
 	struct cg_worker w = {
 		.cfg = cfg,
 		.owner = *owner,
 		.sigfd = -1,
-		.tls = tls,
 		.max_payload = cg_config_max_payload(cfg),
 	};
 	unsigned int i, usable = 0;
+	char err[1400];
 	int ret;
 
 	if (owner->name[0])
@@ -494,6 +519,20 @@ int cg_worker_main(const struct cg_config *cfg, const struct cg_owner *owner,
 	ret = build_tables(&w);
 	if (ret < 0 || w.sigfd < 0) {
 		cg_err(w.mod, "start-up: out of resources");
+		ret = CG_WORKER_RESTART;
+		goto out;
+	}
+	/*
+	 * This owner's identity, and no other's: nothing else of it reaches
+	 * this process (the supervisor never reads a key). Without it none of
+	 * its displays can be served; the supervisor retries with backoff,
+	 * and the other owners' workers are not concerned.
+	 */
+	w.tls = cg_identity_server_ctx(cfg->identities, owner, err,
+				       sizeof(err));
+	if (!w.tls) {
+		cg_err(w.mod, "TLS identity: %s; none of its displays can be served",
+		       err);
 		ret = CG_WORKER_RESTART;
 		goto out;
 	}
