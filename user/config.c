@@ -25,6 +25,7 @@
 #define DEF_MAX_RECORD_SIZE		(CG_RECORD_DEFAULT_MAX_PAYLOAD + \
 					 CG_RECORD_HEADER_LEN + CG_RECORD_SEAL_LEN)
 #define DEF_MAX_CONNECTIONS		64
+#define DEF_MAX_HELLO_PER_PEER		8
 #define DEF_MAX_QUEUED_RECORDS		4
 #define DEF_HANDSHAKE_TIMEOUT_MS	10000
 #define DEF_IDLE_TIMEOUT_MS		30000
@@ -305,6 +306,12 @@ static int cg_set_max_connections(struct cg_parser *p,
 	return cg_u32(p, l, 1, 65536, &p->cfg->limits.max_connections);
 }
 
+static int cg_set_max_hello_per_peer(struct cg_parser *p,
+				     const struct cg_kv_line *l)
+{
+	return cg_u32(p, l, 1, 65536, &p->cfg->limits.max_hello_per_peer);
+}
+
 static int cg_set_max_queued(struct cg_parser *p, const struct cg_kv_line *l)
 {
 	return cg_u32(p, l, 1, 256, &p->cfg->limits.max_queued_records);
@@ -341,6 +348,7 @@ static const struct cg_key cg_limits_keys[] = {
 	{ "max_displays_per_owner", cg_set_max_displays, false },
 	{ "max_record_size", cg_set_max_record_size, false },
 	{ "max_connections", cg_set_max_connections, false },
+	{ "max_hello_per_peer", cg_set_max_hello_per_peer, false },
 	{ "max_queued_records", cg_set_max_queued, false },
 	{ "handshake_timeout", cg_set_handshake_timeout, false },
 	{ "idle_timeout", cg_set_idle_timeout, false },
@@ -732,6 +740,7 @@ static void cg_defaults(struct cg_config *cfg)
 	cfg->limits.max_displays_per_owner = DEF_MAX_DISPLAYS_PER_OWNER;
 	cfg->limits.max_record_size = DEF_MAX_RECORD_SIZE;
 	cfg->limits.max_connections = DEF_MAX_CONNECTIONS;
+	cfg->limits.max_hello_per_peer = DEF_MAX_HELLO_PER_PEER;
 	cfg->limits.max_queued_records = DEF_MAX_QUEUED_RECORDS;
 	cfg->limits.handshake_timeout_ms = DEF_HANDSHAKE_TIMEOUT_MS;
 	cfg->limits.idle_timeout_ms = DEF_IDLE_TIMEOUT_MS;

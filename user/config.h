@@ -5,6 +5,7 @@
  *   [global]      jpeg_quality
  *   [listen]      address (repeatable), identities, control_socket
  *   [limits]      max_displays_per_owner, max_record_size, max_connections,
+ *                 max_hello_per_peer,
  *                 max_queued_records, handshake_timeout, idle_timeout,
  *                 write_timeout, restart_backoff_max
  *   [camera NAME] device or id, owner, jpeg_quality, format, size, fps
@@ -83,6 +84,7 @@ struct cg_config_limits {
 	uint32_t max_displays_per_owner;
 	uint64_t max_record_size;	/* bytes on the wire, header and seal included */
 	uint32_t max_connections;
+	uint32_t max_hello_per_peer;	/* of max_connections, one peer's */
 	uint32_t max_queued_records;	/* per display; more are dropped */
 	uint32_t handshake_timeout_ms;
 	uint32_t idle_timeout_ms;

@@ -15,7 +15,9 @@
 #   its owner's other frames all along; camguardd's counters must equal the
 #   damage done.
 # - max_connections = 2: a third display connection to the worker is
-#   refused and counted; with two connections waiting for their hello the
+#   refused and counted; max_hello_per_peer = 1: a local user's second
+#   silent connection is closed at once and a display is served meanwhile;
+#   with two connections of two peers waiting for their hello the
 #   supervisor accepts no third until handshake_timeout frees the slots,
 #   and then serves it.
 #
@@ -33,6 +35,7 @@ here=.
 
 PORT=8444
 ALICE=2001
+MALLORY=2003 # a local user with no display, holding connections open
 EVERY=3 # every EVERY-th frame is damaged while a fault is on
 DIGEST=/sys/module/camguard/parameters/digest
 
@@ -85,7 +88,7 @@ damaged_at_least() {
 # ---- set-up ------------------------------------------------------------------------
 
 phase "set-up"
-cg_world_users alice:$ALICE
+cg_world_users alice:$ALICE mallory:$MALLORY
 # shellcheck disable=SC2119 # the default parameters
 cg_load cameras=1 || cg_bail "loading camguard"
 NODE0=$(cg_node 0)
@@ -112,6 +115,7 @@ handshake_timeout = 4s
 write_timeout = 5s
 max_queued_records = 64
 max_connections = 2
+max_hello_per_peer = 1
 restart_backoff_max = 500ms
 
 [camera front]
@@ -249,9 +253,47 @@ fi
 kill -TERM "${VPID[tv]}"
 view_end tv 20
 
-# Two connections that never say hello fill the supervisor's slots.
+# silent_as_mallory N SECONDS: N connections that never say hello, held by
+# uid MALLORY for up to SECONDS; prints how long until the supervisor closed
+# the last one (EOF), or "held", then keeps the first until it is closed too.
+silent_as_mallory() {
+	# shellcheck disable=SC2016 # expanded by the inner shell
+	setpriv --reuid "$MALLORY" --regid "$MALLORY" --clear-groups bash -c '
+		for ((i = 0; i < $1; i++)); do
+			exec {fd}<>"/dev/tcp/127.0.0.1/$2"
+			first=${first:-$fd}
+		done
+		t=${EPOCHREALTIME/[.,]/}
+		if read -r -t "$3" -u "$fd" _ || (($? <= 128)); then
+			echo "closed after $(((${EPOCHREALTIME/[.,]/} - t) / 1000)) ms"
+		else
+			echo held
+		fi
+		read -r -t "$3" -u "$first" _ || true' mallory "$1" "$PORT" "$2"
+}
+
+# One local user cannot take both hello slots: its second connection is
+# closed at once, and a display connecting meanwhile is served.
 log_mark m
-exec 3<>"/dev/tcp/127.0.0.1/$PORT" 4<>"/dev/tcp/127.0.0.1/$PORT"
+silent_as_mallory 2 3 >"$CG_W/mallory.out" &
+mallory=$!
+cg_why=()
+log_wait 10 "$m" "supervisor: warning: connection from 127\.0\.0\.1:[0-9]+ \(uid $MALLORY\) closed: 1 of its connections wait for their hello already \(max_hello_per_peer" ||
+	cg_why+=("no max_hello_per_peer refusal of uid $MALLORY in the log")
+view den3 "$PAIR/alice-den.pair" $ALICE 1
+view_end den3 30
+((VRC[den3] == 0 && ${VS[accepted]:-0} >= 1)) ||
+	cg_why+=("alice-den while uid $MALLORY held a slot: exit ${VRC[den3]}, ${VS[accepted]:-0} frames")
+wait "$mallory" || true
+out=$(<"$CG_W/mallory.out")
+[[ $out == "closed after "* ]] || cg_why+=("uid $MALLORY's second connection: $out")
+cg_report "one local user's silent connections hold one hello slot: the next is closed (${out:-?}), a display is served" "${cg_why[@]}"
+
+# Two connections of two peers that never say hello fill the supervisor's slots.
+log_mark m
+exec 3<>"/dev/tcp/127.0.0.1/$PORT"
+silent_as_mallory 1 10 >/dev/null &
+mallory=$!
 t0=$(now_ms)
 view den2 "$PAIR/alice-den.pair" $ALICE 3
 cg_why=()
@@ -264,7 +306,8 @@ view_end den2 30
 	cg_why+=("alice-den: exit ${VRC[den2]}, ${VS[accepted]:-0} frames")
 cg_report "two silent connections hold max_connections: the third waits, is served once they time out ($(($(now_ms) - t0)) ms)" "${cg_why[@]}"
 ((${#cg_why[@]} == 0)) || view_diag den2
-exec 3>&- 4>&-
+exec 3>&-
+wait "$mallory" || true
 kill -TERM "${VPID[hub2]}"
 view_end hub2 20
 
@@ -294,8 +337,8 @@ fi
 cg_report "camguardd counted every damaged frame ($cam_line)" "${cg_why[@]}"
 cg_why=()
 log_seen 0 'display alice-den: info: exit: .* refused [1-9]' || cg_why+=("alice-den: refused not counted")
-log_seen 0 'supervisor: info: exit: accepted .* hello_timeout ([2-9]|[1-9][0-9]+) .* full [1-9]' ||
-	cg_why+=("supervisor: hello_timeout or full not counted")
+log_seen 0 'supervisor: info: exit: accepted .* hello_timeout ([2-9]|[1-9][0-9]+) .* full [1-9][0-9]* per_peer [1-9]' ||
+	cg_why+=("supervisor: hello_timeout, full or per_peer not counted")
 cg_report "max_connections refusals counted (display refused, supervisor hello_timeout and full)" "${cg_why[@]}"
 ((${#cg_why[@]} == 0)) || log_tail 20
 phase "done"

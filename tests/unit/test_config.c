@@ -92,6 +92,7 @@ START_TEST(test_example)
 	ck_assert_uint_eq(cfg.limits.max_record_size, 8u << 20);
 	ck_assert_uint_eq(cg_config_max_payload(&cfg), (8u << 20) - 184);
 	ck_assert_uint_eq(cfg.limits.max_connections, 64);
+	ck_assert_uint_eq(cfg.limits.max_hello_per_peer, 8);
 	ck_assert_uint_eq(cfg.limits.max_queued_records, 4);
 	ck_assert_uint_eq(cfg.limits.handshake_timeout_ms, 10000);
 	ck_assert_uint_eq(cfg.limits.idle_timeout_ms, 30000);
@@ -247,6 +248,8 @@ START_TEST(test_errors)
 		  "camguard.conf:2: bad value '30' for 'idle_timeout': expected a duration" },
 		{ "[limits]\nidle_timeout = 2h\n", "camguard.conf:2: bad value '2h'" },
 		{ "[limits]\nmax_queued_records = 0\n", "camguard.conf:2: bad value '0'" },
+		{ "[limits]\nmax_hello_per_peer = 0\n",
+		  "camguard.conf:2: bad value '0' for 'max_hello_per_peer': expected a number from 1 to 65536" },
 		{ "[limits]\nmax_displays_per_owner = 99999\n",
 		  "camguard.conf:2: bad value '99999'" },
 		{ LISTEN "[camera c]\nowner = alice\n",

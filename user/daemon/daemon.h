@@ -27,6 +27,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/socket.h>
 #include <sys/types.h>
 #include <time.h>
 
@@ -95,6 +96,7 @@ struct cg_worker_note {
 struct cg_sup_stats {
 	uint64_t accepted;
 	uint64_t full;			/* max_connections pending reached */
+	uint64_t per_peer;		/* closed: max_hello_per_peer reached */
 	uint64_t bad_hello;
 	uint64_t hello_timeout;
 	uint64_t unknown_display;
@@ -103,10 +105,27 @@ struct cg_sup_stats {
 	uint64_t worker_exits;
 };
 
+/*
+ * The other end of a connection (peer.c): a local user by uid (every local
+ * user connects from a loopback address), else a remote address.
+ */
+struct cg_peer {
+	bool local;
+	uid_t uid;			/* local */
+	sa_family_t family;		/* remote */
+	unsigned char addr[16];
+};
+
+/* @out = who connected on @fd from @addr. */
+void cg_peer_of(int fd, const struct sockaddr_storage *addr,
+		struct cg_peer *out);
+bool cg_peer_equal(const struct cg_peer *a, const struct cg_peer *b);
+
 struct cg_pending {
 	int fd;
 	uint64_t deadline_ms;
-	char peer[64];
+	struct cg_peer who;
+	char peer[80];
 	char line[CG_HELLO_MAX];	/* the hello line so far */
 	size_t have;
 };
@@ -117,6 +136,9 @@ struct cg_listener {
 	struct cg_pending *pending;	/* limits.max_connections slots */
 	unsigned int n_pending, cap;
 	struct cg_sup_stats st;
+	/* The peer last logged as refused for max_hello_per_peer, and when. */
+	struct cg_peer refused_peer;
+	uint64_t refused_logged_ms;
 };
 
 /* Opens every [listen] address: 0, or -errno with a log line. */

@@ -11,6 +11,11 @@
  *
  * Ownership: pending[] owns its sockets until they are handed to
  * cg_sup_route() (which closes its copy either way) or closed here.
+ *
+ * Fairness: one peer (a local user, or a remote address: peer.c) holds at
+ * most max_hello_per_peer of the max_connections slots; its connections
+ * beyond that are closed at once (per_peer), so that filling every slot
+ * takes several peers.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -181,6 +186,37 @@ static void addr_name(const struct sockaddr_storage *ss, char *buf,
 	}
 }
 
+static unsigned int pending_of(const struct cg_listener *l,
+			       const struct cg_peer *who)
+{
+	unsigned int i, n = 0;
+
+	for (i = 0; i < l->n_pending; i++)
+		n += cg_peer_equal(&l->pending[i].who, who);
+	return n;
+}
+
+/*
+ * Close @p, one connection too many of its peer: counted, and logged once
+ * a peer and 5 s, so that a flood does not fill the log.
+ */
+static void per_peer_refuse(struct cg_listener *l, const struct cg_config *cfg,
+			    struct cg_pending *p)
+{
+	uint64_t now = cg_now_ms();
+
+	if (!cg_peer_equal(&l->refused_peer, &p->who) ||
+	    now >= l->refused_logged_ms + 5000) {
+		cg_warn(MOD, "connection from %s closed: %u of its connections wait for their hello already (max_hello_per_peer; %llu closed so far)",
+			p->peer, cfg->limits.max_hello_per_peer,
+			(unsigned long long)l->st.per_peer + 1);
+		l->refused_peer = p->who;
+		l->refused_logged_ms = now;
+	}
+	l->st.per_peer++;
+	close(p->fd);
+}
+
 void cg_listen_accept(struct cg_listener *l, const struct cg_config *cfg,
 		      int listen_fd)
 {
@@ -188,6 +224,7 @@ void cg_listen_accept(struct cg_listener *l, const struct cg_config *cfg,
 		struct sockaddr_storage ss;
 		socklen_t len = sizeof(ss);
 		struct cg_pending *p;
+		size_t at;
 		int fd;
 
 		fd = accept4(listen_fd, (struct sockaddr *)&ss, &len,
@@ -199,11 +236,21 @@ void cg_listen_accept(struct cg_listener *l, const struct cg_config *cfg,
 			return;
 		}
 		l->st.accepted++;
-		p = &l->pending[l->n_pending++];
+		p = &l->pending[l->n_pending];
 		memset(p, 0, sizeof(*p));
 		p->fd = fd;
 		p->deadline_ms = cg_now_ms() + cfg->limits.handshake_timeout_ms;
+		cg_peer_of(fd, &ss, &p->who);
 		addr_name(&ss, p->peer, sizeof(p->peer));
+		at = strlen(p->peer);
+		if (p->who.local)
+			snprintf(p->peer + at, sizeof(p->peer) - at, " (uid %u)",
+				 (unsigned int)p->who.uid);
+		if (pending_of(l, &p->who) >= cfg->limits.max_hello_per_peer) {
+			per_peer_refuse(l, cfg, p);
+			continue;
+		}
+		l->n_pending++;
 	}
 	l->st.full++;
 	cg_warn(MOD, "%u connections wait for their hello (max_connections): not accepting more for now",

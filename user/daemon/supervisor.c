@@ -377,7 +377,7 @@ static void log_stats(const char *when)
 {
 	const struct cg_sup_stats *st = &sup.listener.st;
 
-	cg_info(MOD, "%s: accepted %llu handed_off %llu bad_hello %llu hello_timeout %llu unknown_display %llu no_worker %llu full %llu worker_exits %llu",
+	cg_info(MOD, "%s: accepted %llu handed_off %llu bad_hello %llu hello_timeout %llu unknown_display %llu no_worker %llu full %llu per_peer %llu worker_exits %llu",
 		when, (unsigned long long)st->accepted,
 		(unsigned long long)st->handed_off,
 		(unsigned long long)st->bad_hello,
@@ -385,6 +385,7 @@ static void log_stats(const char *when)
 		(unsigned long long)st->unknown_display,
 		(unsigned long long)st->no_worker,
 		(unsigned long long)st->full,
+		(unsigned long long)st->per_peer,
 		(unsigned long long)st->worker_exits);
 }
 
