@@ -140,7 +140,7 @@ run_kernel() {
 	fi
 	grep -E '^# summary: compliance' "$log" |
 		sed 's/^# summary: /     /' >"$logdir/$k.compliance-summary"
-	grep -E '^# summary: selftests' "$log" |
+	grep -E '^# summary: (selftests|fuzz)' "$log" |
 		sed 's/^# summary: /     /' >"$logdir/$k.selftests-summary"
 	grep -E '^# summary: incident' "$log" |
 		sed 's/^# summary: /     /' >"$logdir/$k.incident-summary"

@@ -27,8 +27,10 @@
 #      appears, the module unloads; test failures under injected ENOMEM
 #      are expected and not counted.
 #
-# Prints "# summary: selftests KERNEL: N passed, N failed, N skipped" for
-# tests/check.sh. Runs as root in a tests/vm/run guest:
+# Prints "# summary: selftests KERNEL: N passed, N failed, N skipped" and
+# fuzz_test's "# summary: fuzz KERNEL: N requests sent (X per second), ..."
+# for tests/check.sh. fuzz_test runs CG_FUZZ_SECONDS (90 on the debug
+# kernel, 15 elsewhere). Runs as root in a tests/vm/run guest:
 #   tests/vm/run --kernel 6.1 -- tests/guest/selftests.sh
 # CG_SELFTESTS="tag_test access_test" restricts the programs;
 # CG_SELFTEST_ARGS passes harness options (e.g. "-t every_frame_matches_its_tag";
@@ -44,7 +46,7 @@ set -euo pipefail
 cg_start
 
 dir=$CG_TOP/tests/selftests/camguard
-read -r -a progs <<<"${CG_SELFTESTS:-tag_test access_test channel_test remanence_test buffer_test limits_test}"
+read -r -a progs <<<"${CG_SELFTESTS:-tag_test access_test channel_test remanence_test buffer_test limits_test fuzz_test}"
 read -r -a hargs <<<"${CG_SELFTEST_ARGS:-}"
 # The fail-nth sweep needs CONFIG_FAULT_INJECTION: the debug kernel runs it;
 # elsewhere it is left out rather than reported as a skip.
@@ -52,10 +54,14 @@ if [[ ! -e /proc/thread-self/fail-nth ]]; then
 	cg_diag "access_test's fault fixture (fail-nth) runs on the debug kernel only: no fault injection here"
 	hargs+=(-F fault)
 fi
+# fuzz_test's duration: long where KASAN, lockdep and UBSAN watch, short
+# elsewhere (make check's time is tight).
 if [[ ${CAMGUARD_KERNEL-} == debug ]]; then
 	export CG_TIME_SCALE=${CG_TIME_SCALE:-4}
+	export CG_FUZZ_SECONDS=${CG_FUZZ_SECONDS:-90}
 else
 	export CG_TIME_SCALE=${CG_TIME_SCALE:-1}
+	export CG_FUZZ_SECONDS=${CG_FUZZ_SECONDS:-15}
 fi
 # one program may take this long (the harness also times out each test)
 prog_timeout=$((900 * CG_TIME_SCALE))
@@ -140,6 +146,11 @@ for p in "${progs[@]}"; do
 		tail -n 15 "$log" | cg_diag_file -
 		st_fail=$((st_fail + 1))
 	fi
+	if [[ $p == fuzz_test ]]; then
+		grep -E '^# fuzz: ' "$log" | cg_diag_file - 60
+		fuzz=$(grep -E '^# fuzz: [0-9]+ requests sent' "$log" | tail -n 1 | sed 's/^# fuzz: //')
+		cg_diag "summary: fuzz ${CAMGUARD_KERNEL:-$(uname -r)}: ${fuzz:-no request count} in ${CG_FUZZ_SECONDS} s"
+	fi
 done
 
 # --- b) stream ids after a reload -------------------------------------------------
@@ -216,11 +227,13 @@ bad_log() {
 # The programs whose streams allocate on the frame path (frame events to
 # attached channels) or whose requests go through fail-nth: remanence_test
 # attaches no channel, and buffer_test's frame paths are tag_test's, so
-# under failslab they would only run again as they did above.
+# under failslab they would only run again as they did above; fuzz_test
+# runs 90 s and its checks assume allocations succeed (its requests
+# under fail-nth are access_test's).
 fault_progs=()
 for p in "${progs[@]}"; do
 	case $p in
-	remanence_test | buffer_test) ;;
+	remanence_test | buffer_test | fuzz_test) ;;
 	*) fault_progs+=("$p") ;;
 	esac
 done

@@ -264,8 +264,7 @@ int cg_nl_send(struct cg_nl *nl, struct cg_req *r)
 	return n == (ssize_t)r->nlh.nlmsg_len ? 0 : -EIO;
 }
 
-/* recv() with a deadline: bytes, 0 on timeout, -errno. */
-static ssize_t cg_recv(struct cg_nl *nl, void *buf, size_t len, int64_t deadline)
+ssize_t cg_nl_recv(struct cg_nl *nl, void *buf, size_t len, int64_t deadline)
 {
 	for (;;) {
 		struct pollfd pfd = { .fd = nl->fd, .events = POLLIN };
@@ -362,6 +361,29 @@ static void cg_parse_extack(struct cg_nl *nl, const struct nlmsghdr *nlh,
 	}
 }
 
+int cg_nl_parse_ack(struct cg_nl *nl, const struct nlmsghdr *nlh)
+{
+	int err = 0;
+
+	nl->ext_msg[0] = 0;
+	nl->ext_off = -1;
+	if (nlh->nlmsg_type == NLMSG_ERROR) {
+		const struct nlmsgerr *e = NLMSG_DATA(nlh);
+		size_t off = NLMSG_HDRLEN + sizeof(*e);
+
+		if (nlh->nlmsg_len < NLMSG_LENGTH(sizeof(*e)))
+			return -EPROTO;
+		if (!(nlh->nlmsg_flags & NLM_F_CAPPED))
+			off += e->msg.nlmsg_len - NLMSG_HDRLEN;
+		cg_parse_extack(nl, nlh, off);
+		return e->error;
+	}
+	if (nlh->nlmsg_len >= NLMSG_LENGTH(sizeof(int)))
+		memcpy(&err, NLMSG_DATA(nlh), sizeof(int));
+	cg_parse_extack(nl, nlh, NLMSG_HDRLEN + sizeof(int));
+	return err;
+}
+
 /*
  * Read until the answer to @seq: replies to @cb (or the first to @reply),
  * events to the queue. Returns the ack's errno (0) or a local -errno.
@@ -383,7 +405,7 @@ static int cg_nl_answer(struct cg_nl *nl, uint32_t seq, bool dump,
 		goto out;
 	}
 	for (;;) {
-		ssize_t n = cg_recv(nl, buf, CG_RXBUF, deadline);
+		ssize_t n = cg_nl_recv(nl, buf, CG_RXBUF, deadline);
 		struct nlmsghdr *nlh;
 		size_t left;
 
@@ -403,23 +425,9 @@ static int cg_nl_answer(struct cg_nl *nl, uint32_t seq, bool dump,
 					cg_evq_push(nl, nlh);
 				continue;
 			}
-			if (nlh->nlmsg_type == NLMSG_ERROR) {
-				const struct nlmsgerr *e = NLMSG_DATA(nlh);
-				size_t off = NLMSG_HDRLEN + sizeof(*e);
-
-				if (!(nlh->nlmsg_flags & NLM_F_CAPPED))
-					off += e->msg.nlmsg_len - NLMSG_HDRLEN;
-				cg_parse_extack(nl, nlh, off);
-				ret = e->error;
-				goto out;
-			}
-			if (nlh->nlmsg_type == NLMSG_DONE) {
-				int err = 0;
-
-				if (nlh->nlmsg_len >= NLMSG_LENGTH(sizeof(int)))
-					memcpy(&err, NLMSG_DATA(nlh), sizeof(int));
-				cg_parse_extack(nl, nlh, NLMSG_HDRLEN + sizeof(int));
-				ret = err;
+			if (nlh->nlmsg_type == NLMSG_ERROR ||
+			    nlh->nlmsg_type == NLMSG_DONE) {
+				ret = cg_nl_parse_ack(nl, nlh);
 				goto out;
 			}
 			if (nlh->nlmsg_type != nl->family)
@@ -494,7 +502,7 @@ int cg_nl_event(struct cg_nl *nl, int timeout_ms, struct cg_msg *ev)
 		buf = malloc(CG_RXBUF);
 		if (!buf)
 			return -ENOMEM;
-		n = cg_recv(nl, buf, CG_RXBUF, deadline);
+		n = cg_nl_recv(nl, buf, CG_RXBUF, deadline);
 		if (n <= 0) {
 			free(buf);
 			return (int)n;
@@ -570,7 +578,7 @@ static int cg_nl_resolve(struct cg_nl *nl)
 	if (!buf)
 		return -ENOMEM;
 	for (;;) {
-		ssize_t n = cg_recv(nl, buf, CG_RXBUF, deadline);
+		ssize_t n = cg_nl_recv(nl, buf, CG_RXBUF, deadline);
 		struct nlmsghdr *nlh;
 		size_t left;
 

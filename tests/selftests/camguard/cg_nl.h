@@ -96,6 +96,16 @@ int cg_nl_do(struct cg_nl *nl, struct cg_req *r, struct cg_msg *reply);
  */
 int cg_nl_dump(struct cg_nl *nl, struct cg_req *r,
 	       int (*cb)(const struct cg_msg *m, void *arg), void *arg);
+/*
+ * recv() on the socket within the deadline (CLOCK_MONOTONIC ms): bytes, 0
+ * on timeout, -errno. ENOBUFS sets nl->overrun and reading goes on.
+ */
+ssize_t cg_nl_recv(struct cg_nl *nl, void *buf, size_t len, int64_t deadline);
+/*
+ * The errno (0 or negative) of an NLMSG_ERROR or NLMSG_DONE message; its
+ * extack goes to nl->ext_msg and nl->ext_off.
+ */
+int cg_nl_parse_ack(struct cg_nl *nl, const struct nlmsghdr *nlh);
 /* Send @r without waiting for anything (for tests of raw refusals). */
 int cg_nl_send(struct cg_nl *nl, struct cg_req *r);
 /* The answer to @r, sent with NLM_F_ACK by cg_nl_send(): as cg_nl_do(). */
