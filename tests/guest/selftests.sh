@@ -229,11 +229,12 @@ bad_log() {
 # attaches no channel, and buffer_test's frame paths are tag_test's, so
 # under failslab they would only run again as they did above; fuzz_test
 # runs 90 s and its checks assume allocations succeed (its requests
-# under fail-nth are access_test's).
+# under fail-nth are access_test's), as do limits_test's, whose requests
+# are access_test's too.
 fault_progs=()
 for p in "${progs[@]}"; do
 	case $p in
-	remanence_test | buffer_test | fuzz_test) ;;
+	remanence_test | buffer_test | fuzz_test | limits_test) ;;
 	*) fault_progs+=("$p") ;;
 	esac
 done

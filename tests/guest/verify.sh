@@ -35,7 +35,8 @@ here=.
 
 PORT=8444
 ALICE=2001
-MALLORY=2003 # a local user with no display, holding connections open
+MALLORY=2003 # local users with no display, holding connections open
+EVE=2004
 EVERY=3 # every EVERY-th frame is damaged while a fault is on
 DIGEST=/sys/module/camguard/parameters/digest
 
@@ -88,7 +89,7 @@ damaged_at_least() {
 # ---- set-up ------------------------------------------------------------------------
 
 phase "set-up"
-cg_world_users alice:$ALICE mallory:$MALLORY
+cg_world_users alice:$ALICE mallory:$MALLORY eve:$EVE
 # shellcheck disable=SC2119 # the default parameters
 cg_load cameras=1 || cg_bail "loading camguard"
 NODE0=$(cg_node 0)
@@ -253,12 +254,12 @@ fi
 kill -TERM "${VPID[tv]}"
 view_end tv 20
 
-# silent_as_mallory N SECONDS: N connections that never say hello, held by
-# uid MALLORY for up to SECONDS; prints how long until the supervisor closed
-# the last one (EOF), or "held", then keeps the first until it is closed too.
-silent_as_mallory() {
+# silent_as UID N SECONDS: N connections that never say hello, held by
+# UID for up to SECONDS; prints how long until the supervisor closed the
+# last one (EOF), or "held", then keeps the first until it is closed too.
+silent_as() {
 	# shellcheck disable=SC2016 # expanded by the inner shell
-	setpriv --reuid "$MALLORY" --regid "$MALLORY" --clear-groups bash -c '
+	setpriv --reuid "$1" --regid "$1" --clear-groups bash -c '
 		for ((i = 0; i < $1; i++)); do
 			exec {fd}<>"/dev/tcp/127.0.0.1/$2"
 			first=${first:-$fd}
@@ -269,13 +270,13 @@ silent_as_mallory() {
 		else
 			echo held
 		fi
-		read -r -t "$3" -u "$first" _ || true' mallory "$1" "$PORT" "$2"
+		read -r -t "$3" -u "$first" _ || true' silent "$2" "$PORT" "$3"
 }
 
 # One local user cannot take both hello slots: its second connection is
 # closed at once, and a display connecting meanwhile is served.
 log_mark m
-silent_as_mallory 2 3 >"$CG_W/mallory.out" &
+silent_as "$MALLORY" 2 3 >"$CG_W/mallory.out" &
 mallory=$!
 cg_why=()
 log_wait 10 "$m" "supervisor: warning: connection from 127\.0\.0\.1:[0-9]+ \(uid $MALLORY\) closed: 1 of its connections wait for their hello already \(max_hello_per_peer" ||
@@ -289,16 +290,18 @@ out=$(<"$CG_W/mallory.out")
 [[ $out == "closed after "* ]] || cg_why+=("uid $MALLORY's second connection: $out")
 cg_report "one local user's silent connections hold one hello slot: the next is closed (${out:-?}), a display is served" "${cg_why[@]}"
 
-# Two connections of two peers that never say hello fill the supervisor's slots.
+# Two connections of two peers that never say hello fill the supervisor's
+# slots; the display, a third peer (root), waits.
 log_mark m
-exec 3<>"/dev/tcp/127.0.0.1/$PORT"
-silent_as_mallory 1 10 >/dev/null &
-mallory=$!
-t0=$(now_ms)
-view den2 "$PAIR/alice-den.pair" $ALICE 3
+silent_as "$EVE" 1 10 >/dev/null &
+eve=$!
+silent_as "$ALICE" 1 10 >/dev/null &
+alice=$!
 cg_why=()
 log_wait 10 "$m" 'supervisor: warning: 2 connections wait for their hello \(max_connections\): not accepting more' ||
 	cg_why+=("the supervisor did not log that its slots are full")
+t0=$(now_ms)
+view den2 "$PAIR/alice-den.pair" $ALICE 3
 log_wait 20 "$m" 'supervisor: warning: connection from .*: no hello line within handshake_timeout' 2 ||
 	cg_why+=("the silent connections were not closed after handshake_timeout")
 view_end den2 30
@@ -306,8 +309,7 @@ view_end den2 30
 	cg_why+=("alice-den: exit ${VRC[den2]}, ${VS[accepted]:-0} frames")
 cg_report "two silent connections hold max_connections: the third waits, is served once they time out ($(($(now_ms) - t0)) ms)" "${cg_why[@]}"
 ((${#cg_why[@]} == 0)) || view_diag den2
-exec 3>&-
-wait "$mallory" || true
+wait "$eve" "$alice" || true
 kill -TERM "${VPID[hub2]}"
 view_end hub2 20
 
@@ -339,7 +341,7 @@ cg_why=()
 log_seen 0 'display alice-den: info: exit: .* refused [1-9]' || cg_why+=("alice-den: refused not counted")
 log_seen 0 'supervisor: info: exit: accepted .* hello_timeout ([2-9]|[1-9][0-9]+) .* full [1-9][0-9]* per_peer [1-9]' ||
 	cg_why+=("supervisor: hello_timeout, full or per_peer not counted")
-cg_report "max_connections refusals counted (display refused, supervisor hello_timeout and full)" "${cg_why[@]}"
+cg_report "max_connections refusals counted (display refused, supervisor hello_timeout, full and per_peer)" "${cg_why[@]}"
 ((${#cg_why[@]} == 0)) || log_tail 20
 phase "done"
 cg_done
