@@ -4,11 +4,21 @@
  *
  * Family "camguard" (CAMGUARD_GENL_NAME), version CAMGUARD_GENL_VERSION,
  * initial network namespace only. Attribute validation is strict: unknown
- * attributes and wrong types are refused with -EINVAL, lengths and values
- * out of range with -ERANGE, each with an extended ack naming the
- * attribute. Every refusal carries an extack message; a refusal by one
- * of the rules below (sender not the opener, not an admin, another
- * owner's camera, a bound camera, a limit) also an audit event.
+ * attributes, wrong types, integers of the wrong size, strings too long
+ * or without their NUL, unknown flag bits and missing attributes are
+ * refused with -EINVAL; values out of range (a camera id above 65535,
+ * channel id 0, CAM_MUTED above 1) and a CHAN_KEY of the wrong length
+ * with -ERANGE; each with an extended ack naming the attribute. Every
+ * refusal by camguard carries an extack message; a refusal by one of the
+ * rules below (sender not the opener, not an admin, another owner's
+ * camera, a bound camera, a limit) also an audit event. A camera id that
+ * names no camera gets -ENOENT from every command.
+ *
+ * The generic netlink core answers some requests before camguard sees
+ * them, without an extack: an unknown command (or an event's number), a
+ * do request of a dump-only command (STREAM_GET, CHAN_GET) or a dump of a
+ * do-only one get -EOPNOTSUPP; a message shorter than the genetlink
+ * header gets -EINVAL; a message whose length is wrong gets no answer.
  *
  * Credentials
  * -----------
