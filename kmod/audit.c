@@ -114,9 +114,7 @@ static bool audit_send(const struct cg_audit_sum *s, gfp_t gfp)
 		kfree_skb(skb);
 		return false;
 	}
-	genlmsg_end(skb, hdr);
-	/* -ESRCH only means the last listener just left. */
-	genlmsg_multicast(&cg_genl_family, skb, 0, CG_MCGRP_AUDIT, gfp);
+	cg_event_multicast(skb, hdr, CG_MCGRP_AUDIT, gfp);
 	return true;
 }
 
@@ -204,7 +202,7 @@ void cg_audit(const struct cg_audit *a)
 	unsigned long flags;
 	bool send;
 
-	if (!genl_has_listeners(&cg_genl_family, &init_net, CG_MCGRP_AUDIT))
+	if (!cg_event_has_listeners(CG_MCGRP_AUDIT))
 		return;
 
 	spin_lock_irqsave(&cg_audit_lock, flags);
@@ -269,8 +267,7 @@ static void cg_audit_flush(struct work_struct *work)
 		slot->rest = (struct cg_audit_sum){};
 		spin_unlock_irq(&cg_audit_lock);
 
-		if (!genl_has_listeners(&cg_genl_family, &init_net,
-					CG_MCGRP_AUDIT))
+		if (!cg_event_has_listeners(CG_MCGRP_AUDIT))
 			continue;
 		for (s = sums; s < sums + n; s++) {
 			if (audit_send(s, GFP_KERNEL))

@@ -202,19 +202,29 @@ int cg_chan_attach(struct cg_chan *chan, struct camguard_camera *cam,
 void cg_chan_revoke(struct cg_chan *chan, enum camguard_reason reason);
 void cg_chan_revoke_camera(struct camguard_camera *cam, enum camguard_reason reason);
 void cg_chan_revoke_all(enum camguard_reason reason);
-int cg_chan_send(struct cg_chan *chan, struct sk_buff *skb);
-int cg_chan_event_send(struct cg_chan *chan, struct sk_buff *skb, void *hdr,
-		       int put_err);
 int cg_chan_init(void);
 void cg_chan_exit(void);
 
 /* netlink.c */
-extern struct genl_family cg_genl_family;
 int cg_netlink_init(void);
 void cg_netlink_exit(void);
+
+/* events.c: every message sent unasked, and attributes replies share */
+void cg_events_start(struct genl_family *registered);
 struct sk_buff *cg_event_new(u8 cmd, size_t payload, void **hdr, gfp_t gfp);
+int cg_event_frame(struct cg_chan *chan, const struct camguard_camera *cam,
+		   const struct camguard_frame_tag *tag, const u8 *mac);
+void cg_event_revoked(struct cg_chan *chan, enum camguard_reason reason);
 void cg_event_stream(struct camguard_camera *cam, struct cg_stream *stream,
 		     u8 cmd, struct cg_chan *only);
+bool cg_event_has_listeners(unsigned int group);
+void cg_event_multicast(struct sk_buff *skb, void *hdr, unsigned int group,
+			gfp_t gfp);
+size_t cg_stream_stats_size(void);
+int cg_put_stats(struct sk_buff *skb, const struct cg_stats *stats,
+		 const struct camguard_camera *cam);
+int cg_put_owner(struct sk_buff *skb, const struct cg_owner *owner,
+		 struct user_namespace *ns);
 
 /* audit.c */
 struct cg_audit {

@@ -10,12 +10,7 @@
  * a work item after an RCU grace period, when no frame path can still be
  * delivering to it; until then it holds a reference to its socket.
  *
- * Events go straight to the channel's socket (sock_queue_rcv_skb()) rather
- * than through netlink_unicast() by port id: a port id is free for another
- * socket as soon as netlink_release() has unhashed the old one, which is
- * before the release notifier revokes the channel, so delivery by port id
- * could reach a newcomer that bound the same port id in between. A socket
- * whose receive buffer is full loses the event (counted); nothing waits.
+ * Events reach the channel's socket through events.c.
  */
 #include <crypto/hash.h>
 #include <linux/netlink.h>
@@ -31,22 +26,6 @@
 static struct workqueue_struct *cg_chan_wq;
 static u32 cg_chan_next_id;
 static unsigned int cg_nr_chans;	/* under cg_lock */
-
-int cg_chan_send(struct cg_chan *chan, struct sk_buff *skb)
-{
-	struct sock *sk = chan->sk;
-	int ret;
-
-	if (sock_flag(sk, SOCK_DEAD)) {
-		kfree_skb(skb);
-		return -EPIPE;
-	}
-	/* From the kernel: port id 0, no group (alloc_skb zeroed cb). */
-	ret = sock_queue_rcv_skb(sk, skb);
-	if (ret)
-		kfree_skb(skb);
-	return ret;
-}
 
 static unsigned int cg_chan_count_user(kuid_t user)
 {
@@ -288,42 +267,6 @@ out:
 }
 
 /*
- * Finish an event built by cg_event_new() (@skb may be NULL: allocation
- * failed; @put_err: filling it failed) and queue it to @chan. Returns 0,
- * or a negative errno after counting the lost event on the channel.
- */
-int cg_chan_event_send(struct cg_chan *chan, struct sk_buff *skb, void *hdr,
-		       int put_err)
-{
-	if (skb && put_err) {
-		kfree_skb(skb);
-		skb = NULL;
-	}
-	if (skb) {
-		genlmsg_end(skb, hdr);
-		if (!cg_chan_send(chan, skb))
-			return 0;
-	}
-	atomic64_inc(&chan->stats.dropped);
-	return -ENOBUFS;
-}
-
-static void cg_chan_event_revoked(struct cg_chan *chan,
-				  enum camguard_reason reason)
-{
-	struct sk_buff *skb;
-	void *hdr;
-	int err = 0;
-
-	skb = cg_event_new(CAMGUARD_CMD_CHAN_REVOKED,
-			   2 * nla_total_size(sizeof(u32)), &hdr, GFP_KERNEL);
-	if (skb)
-		err = nla_put_u32(skb, CAMGUARD_A_CHAN_ID, chan->id) ?:
-		      nla_put_u32(skb, CAMGUARD_A_REASON, reason);
-	cg_chan_event_send(chan, skb, hdr, err);
-}
-
-/*
  * Unlink @chan and free it after a grace period. @reason NONE means its
  * socket is gone: no one is left to tell.
  */
@@ -342,7 +285,7 @@ void cg_chan_revoke(struct cg_chan *chan, enum camguard_reason reason)
 	cg_nr_chans--;
 	cg_changed();
 	if (reason != CAMGUARD_REASON_NONE)
-		cg_chan_event_revoked(chan, reason);
+		cg_event_revoked(chan, reason);
 	queue_rcu_work(cg_chan_wq, &chan->free_work);
 }
 

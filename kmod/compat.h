@@ -10,6 +10,7 @@
 
 #include <media/videobuf2-v4l2.h>
 #include <linux/platform_device.h>
+#include <net/genetlink.h>
 
 /* v6.8 renamed vb2_queue.min_buffers_needed to min_queued_buffers. */
 static inline void cg_vb2_set_min_queued(struct vb2_queue *q, unsigned int n)
@@ -39,6 +40,13 @@ static inline void cg_vb2_set_min_queued(struct vb2_queue *q, unsigned int n)
 #define CG_PLATFORM_REMOVE(fn) .remove = (fn)
 #else
 #define CG_PLATFORM_REMOVE(fn) .remove_new = (fn)
+#endif
+
+/* v6.2 split the ops: a family's pre_doit takes struct genl_split_ops. */
+#ifdef CG_HAVE_GENL_SPLIT_OPS
+#define CG_GENL_DOIT_OPS genl_split_ops
+#else
+#define CG_GENL_DOIT_OPS genl_ops
 #endif
 
 #endif /* _CG_COMPAT_H */

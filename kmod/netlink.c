@@ -1,11 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * The "camguard" generic netlink family (include/uapi/linux/camguard.h):
- * policies, requests, dumps and the event builders.
+ * policies, requests and dumps. Events are events.c's.
  *
- * Every request is checked first: its sender must be the opener of the
- * socket it came on (same euid, egid and user namespace as the socket
- * file's f_cred). Admin commands then need netlink_capable(CAP_NET_ADMIN).
+ * Every request is checked first, in pre_doit (a dump in its first dumpit
+ * call): its sender must be the opener of the socket it came on (same euid,
+ * egid and user namespace as the socket file's f_cred). Admin commands
+ * (CG_NL_ADMIN) then need netlink_capable(CAP_NET_ADMIN).
  * Refusals get an extack message and an audit event. Dumps hold cg_lock
  * per message and mark themselves NLM_F_DUMP_INTR when the tables changed
  * between messages (cg_gen).
@@ -19,6 +20,7 @@
 #include <net/sock.h>
 
 #include "camguard.h"
+#include "compat.h"
 
 /* Camera ids fit the tag's 16 bits (a pointer: 6.1's policy max is s16). */
 static struct netlink_range_validation cg_cam_id_range = {
@@ -37,6 +39,8 @@ static const struct nla_policy cg_policy[CAMGUARD_A_MAX + 1] = {
 	[CAMGUARD_A_CHAN_FLAGS] = NLA_POLICY_MASK(NLA_U32,
 						  CAMGUARD_CHAN_F_ALL),
 };
+
+static struct genl_family cg_genl_family;
 
 /* ---- who is asking ---- */
 
@@ -88,90 +92,38 @@ static bool cg_viewer_sees(const struct cg_viewer *v,
 	return v->admin || cg_owner_is_cred(owner, v->cred);
 }
 
-/* -EINVAL with @msg (a literal, as NL_SET_ERR_MSG wants) if @attr is missing. */
+/*
+ * -EINVAL if @attr is missing: the extack names the missing attribute
+ * (GENL_REQ_ATTR_CHECK()) and says what it is in @msg (a literal, as
+ * NL_SET_ERR_MSG wants).
+ */
 #define cg_require(info, attr, msg) ({					\
-	struct genl_info *__info = (info);				\
+	struct genl_info *__cg_info = (info);				\
 	int __ret = 0;							\
 									\
-	if (!__info->attrs[attr]) {					\
-		GENL_SET_ERR_MSG(__info, msg);				\
+	/* Its own __info must not be ours: no name but __cg_ here. */	\
+	if (GENL_REQ_ATTR_CHECK(__cg_info, attr)) {			\
+		GENL_SET_ERR_MSG(__cg_info, msg);			\
 		__ret = -EINVAL;					\
 	}								\
 	__ret;								\
 })
 
-/* ---- messages ---- */
+/* An op's internal_flags: only admins may send it. */
+#define CG_NL_ADMIN	BIT(0)
 
 /*
- * An event sized for @payload bytes of attributes (a sum of
- * nla_total_size()). Sized to fit rather than NLMSG_DEFAULT_SIZE: a
- * reader's receive buffer is charged each queued skb's truesize, and
- * genlmsg_new(NLMSG_DEFAULT_SIZE) adds the genetlink header to a page's
- * worth, which lands in an 8 KiB slab: ten times what a frame event
- * needs, so a reader briefly behind would lose events ten times sooner.
+ * Before every request (dumps check in their first dumpit call): the
+ * sender must be the socket's opener, and for an admin command an admin.
  */
-struct sk_buff *cg_event_new(u8 cmd, size_t payload, void **hdr, gfp_t gfp)
+static int cg_nl_pre_doit(const struct CG_GENL_DOIT_OPS *ops, struct sk_buff *skb,
+			  struct genl_info *info)
 {
-	struct sk_buff *skb = genlmsg_new(payload, gfp);
+	int ret = cg_check_sender(skb, info->extack);
 
-	if (!skb)
-		return NULL;
-	*hdr = genlmsg_put(skb, 0, 0, &cg_genl_family, 0, cmd);
-	if (!*hdr) {
-		kfree_skb(skb);
-		return NULL;
-	}
-	return skb;
-}
-
-static int cg_put_u64(struct sk_buff *skb, int attr, u64 val)
-{
-	return nla_put_u64_64bit(skb, attr, val, CAMGUARD_STAT_PAD);
-}
-
-/* Room cg_put_stats() needs for a stream's counters (no camera's). */
-static size_t cg_stream_stats_size(void)
-{
-	return nla_total_size(0) + 4 * nla_total_size_64bit(sizeof(u64));
-}
-
-static int cg_put_stats(struct sk_buff *skb, const struct cg_stats *stats,
-			const struct camguard_camera *cam)
-{
-	struct nlattr *nest = nla_nest_start(skb, CAMGUARD_A_STATS);
-
-	if (!nest)
-		return -EMSGSIZE;
-	if (cg_put_u64(skb, CAMGUARD_STAT_FRAMES_TAGGED,
-		       atomic64_read(&stats->tagged)) ||
-	    cg_put_u64(skb, CAMGUARD_STAT_FRAMES_DELIVERED,
-		       atomic64_read(&stats->delivered)) ||
-	    cg_put_u64(skb, CAMGUARD_STAT_FRAMES_WITHHELD,
-		       atomic64_read(&stats->withheld)) ||
-	    cg_put_u64(skb, CAMGUARD_STAT_EVENTS_DROPPED,
-		       atomic64_read(&stats->dropped)))
-		goto cancel;
-	if (cam && (cg_put_u64(skb, CAMGUARD_STAT_STREAMS,
-			       atomic64_read(&cam->streams)) ||
-		    cg_put_u64(skb, CAMGUARD_STAT_REFUSED,
-			       atomic64_read(&cam->refused))))
-		goto cancel;
-	nla_nest_end(skb, nest);
-	return 0;
-cancel:
-	nla_nest_cancel(skb, nest);
-	return -EMSGSIZE;
-}
-
-static int cg_put_owner(struct sk_buff *skb, const struct cg_owner *owner,
-			struct user_namespace *ns)
-{
-	if (nla_put_u32(skb, CAMGUARD_A_OWNER_UID,
-			from_kuid_munged(ns, owner->euid)) ||
-	    nla_put_u32(skb, CAMGUARD_A_OWNER_GID,
-			from_kgid_munged(ns, owner->egid)))
-		return -EMSGSIZE;
-	return 0;
+	if (!ret && (ops->internal_flags & CG_NL_ADMIN))
+		ret = cg_check_admin(skb, info->extack);
+	return ret;
 }
 
 /* The stream part of a camera or stream message. Caller holds cam->lock. */
@@ -263,9 +215,6 @@ static int cg_nl_cam_get(struct sk_buff *skb, struct genl_info *info)
 	struct sk_buff *msg;
 	int ret;
 
-	ret = cg_check_sender(skb, info->extack);
-	if (ret)
-		return ret;
 	msg = genlmsg_new(NLMSG_DEFAULT_SIZE, GFP_KERNEL);
 	if (!msg)
 		return -ENOMEM;
@@ -423,9 +372,6 @@ static int cg_nl_chan_new(struct sk_buff *skb, struct genl_info *info)
 	void *hdr;
 	int ret;
 
-	ret = cg_check_sender(skb, info->extack);
-	if (ret)
-		return ret;
 	ret = cg_require(info, CAMGUARD_A_CHAN_NAME,
 			 "camguard: channel name missing");
 	if (ret)
@@ -514,9 +460,6 @@ static int cg_nl_chan_del(struct sk_buff *skb, struct genl_info *info)
 	struct cg_chan *chan;
 	int ret;
 
-	ret = cg_check_sender(skb, info->extack);
-	if (ret)
-		return ret;
 	mutex_lock(&cg_lock);
 	chan = cg_chan_from(skb, info, true);
 	if (IS_ERR(chan))
@@ -533,9 +476,6 @@ static int cg_nl_chan_attach(struct sk_buff *skb, struct genl_info *info)
 	struct cg_chan *chan;
 	int ret;
 
-	ret = cg_check_sender(skb, info->extack);
-	if (ret)
-		return ret;
 	mutex_lock(&cg_lock);
 	chan = cg_chan_from(skb, info, false);
 	cam = IS_ERR(chan) ? ERR_CAST(chan) : cg_camera_from(info);
@@ -550,9 +490,6 @@ static int cg_nl_chan_detach(struct sk_buff *skb, struct genl_info *info)
 	struct cg_chan *chan;
 	int ret;
 
-	ret = cg_check_sender(skb, info->extack);
-	if (ret)
-		return ret;
 	mutex_lock(&cg_lock);
 	chan = cg_chan_from(skb, info, false);
 	if (IS_ERR(chan)) {
@@ -618,10 +555,6 @@ static int cg_nl_cam_bind(struct sk_buff *skb, struct genl_info *info)
 	kgid_t gid = INVALID_GID;
 	int ret;
 
-	ret = cg_check_sender(skb, info->extack) ?:
-	      cg_check_admin(skb, info->extack);
-	if (ret)
-		return ret;
 	if (!uid_attr != !gid_attr) {
 		GENL_SET_ERR_MSG(info, "camguard: bind needs uid and gid, unbind neither");
 		return -EINVAL;
@@ -656,9 +589,7 @@ static int cg_nl_cam_mute(struct sk_buff *skb, struct genl_info *info)
 	struct camguard_camera *cam;
 	int ret;
 
-	ret = cg_check_sender(skb, info->extack) ?:
-	      cg_check_admin(skb, info->extack) ?:
-	      cg_require(info, CAMGUARD_A_CAM_MUTED,
+	ret = cg_require(info, CAMGUARD_A_CAM_MUTED,
 			 "camguard: mute state missing");
 	if (ret)
 		return ret;
@@ -673,55 +604,6 @@ static int cg_nl_cam_mute(struct sk_buff *skb, struct genl_info *info)
 	}
 	mutex_unlock(&cg_lock);
 	return ret;
-}
-
-/* ---- events ---- */
-
-static void cg_event_stream_one(struct cg_chan *chan,
-				struct camguard_camera *cam,
-				struct cg_stream *stream, u8 cmd)
-{
-	struct sk_buff *skb;
-	size_t size;
-	void *hdr;
-	int err = 0;
-
-	if (!(chan->flags & CAMGUARD_CHAN_F_STREAM_EVENTS) ||
-	    !cg_owner_equal(&chan->owner, &stream->owner))
-		return;
-	size = 2 * nla_total_size(sizeof(u32)) +
-	       nla_total_size_64bit(sizeof(u64));
-	if (cmd == CAMGUARD_CMD_STREAM_STOP)
-		size += cg_stream_stats_size();
-	skb = cg_event_new(cmd, size, &hdr, GFP_ATOMIC);
-	if (skb &&
-	    (nla_put_u32(skb, CAMGUARD_A_CHAN_ID, chan->id) ||
-	     nla_put_u32(skb, CAMGUARD_A_CAM_ID, cam->id) ||
-	     nla_put_u64_64bit(skb, CAMGUARD_A_STREAM_ID, stream->id,
-			       CAMGUARD_A_PAD) ||
-	     (cmd == CAMGUARD_CMD_STREAM_STOP &&
-	      cg_put_stats(skb, &stream->stats, NULL))))
-		err = -EMSGSIZE;
-	cg_chan_event_send(chan, skb, hdr, err);
-}
-
-/*
- * Tell the channels of @stream's owner (or just @only) that it started or
- * stopped. Caller holds cam->lock.
- */
-void cg_event_stream(struct camguard_camera *cam, struct cg_stream *stream,
-		     u8 cmd, struct cg_chan *only)
-{
-	struct cg_chan *chan;
-
-	if (only) {
-		cg_event_stream_one(only, cam, stream, cmd);
-		return;
-	}
-	rcu_read_lock();
-	list_for_each_entry_rcu(chan, &cam->chans, cam_node)
-		cg_event_stream_one(chan, cam, stream, cmd);
-	rcu_read_unlock();
 }
 
 /* ---- the family ---- */
@@ -752,9 +634,11 @@ static const struct genl_ops cg_ops[] = {
 	}, {
 		.cmd = CAMGUARD_CMD_CAM_BIND,
 		.doit = cg_nl_cam_bind,
+		.internal_flags = CG_NL_ADMIN,
 	}, {
 		.cmd = CAMGUARD_CMD_CAM_MUTE,
 		.doit = cg_nl_cam_mute,
+		.internal_flags = CG_NL_ADMIN,
 	},
 };
 
@@ -763,7 +647,7 @@ static const struct genl_multicast_group cg_mcgrps[] = {
 	{ .name = CAMGUARD_MCGRP_AUDIT, .flags = GENL_MCAST_CAP_NET_ADMIN },
 };
 
-struct genl_family cg_genl_family __ro_after_init = {
+static struct genl_family cg_genl_family __ro_after_init = {
 	.name = CAMGUARD_GENL_NAME,
 	.version = CAMGUARD_GENL_VERSION,
 	.maxattr = CAMGUARD_A_MAX,
@@ -771,6 +655,7 @@ struct genl_family cg_genl_family __ro_after_init = {
 	/* Every command validates strictly, reserved header fields too. */
 	.resv_start_op = CAMGUARD_CMD_CAM_GET,
 	.module = THIS_MODULE,
+	.pre_doit = cg_nl_pre_doit,
 	.ops = cg_ops,
 	.n_ops = ARRAY_SIZE(cg_ops),
 	.mcgrps = cg_mcgrps,
@@ -779,7 +664,11 @@ struct genl_family cg_genl_family __ro_after_init = {
 
 int cg_netlink_init(void)
 {
-	return genl_register_family(&cg_genl_family);
+	int ret = genl_register_family(&cg_genl_family);
+
+	if (!ret)
+		cg_events_start(&cg_genl_family);
+	return ret;
 }
 
 void cg_netlink_exit(void)

@@ -136,40 +136,22 @@ static u32 cg_digest(struct camguard_camera *cam, struct vb2_buffer *vb,
 	return total;
 }
 
-/* The attributes cg_deliver() puts in a frame event. */
-#define CG_FRAME_EVENT_SIZE						\
-	(2 * nla_total_size(sizeof(u32)) +				\
-	 nla_total_size(sizeof(struct camguard_frame_tag)) +		\
-	 nla_total_size(CAMGUARD_MAC_LEN) +				\
-	 nla_total_size_64bit(sizeof(u64)))
-
 /* One frame event for @chan: the tag made for it and its MAC. */
 static void cg_deliver(struct cg_chan *chan, struct camguard_camera *cam,
 		       struct cg_stream *stream, struct camguard_frame_tag *tag)
 {
 	SHASH_DESC_ON_STACK(desc, chan->hmac);
 	u8 mac[CAMGUARD_MAC_LEN];
-	struct sk_buff *skb = NULL;
-	void *hdr = NULL;
 	int err;
 
 	tag->channel_id = cpu_to_le32(chan->id);
 	desc->tfm = chan->hmac;
 	err = crypto_shash_digest(desc, (const u8 *)tag, sizeof(*tag), mac);
 	shash_desc_zero(desc);
-	if (!err)
-		skb = cg_event_new(CAMGUARD_CMD_FRAME, CG_FRAME_EVENT_SIZE,
-				   &hdr, GFP_NOWAIT);
-	if (skb &&
-	    (nla_put_u32(skb, CAMGUARD_A_CHAN_ID, chan->id) ||
-	     nla_put_u32(skb, CAMGUARD_A_CAM_ID, cam->id) ||
-	     nla_put(skb, CAMGUARD_A_FRAME_TAG, sizeof(*tag), tag) ||
-	     nla_put(skb, CAMGUARD_A_FRAME_MAC, sizeof(mac), mac) ||
-	     nla_put_u64_64bit(skb, CAMGUARD_A_EVENT_NS, ktime_get_ns(),
-			       CAMGUARD_A_PAD)))
-		err = -EMSGSIZE;
-	/* Counts the loss on the channel itself. */
-	if (cg_chan_event_send(chan, skb, hdr, err)) {
+	if (err)
+		atomic64_inc(&chan->stats.dropped);
+	/* A lost event is counted on the channel by cg_event_frame(). */
+	if (err || cg_event_frame(chan, cam, tag, mac)) {
 		atomic64_inc(&stream->stats.dropped);
 		atomic64_inc(&cam->stats.dropped);
 		return;
