@@ -19,7 +19,7 @@
 # 300) it prints one line: kernel slab (Slab, SUnreclaim), camguardd's
 # resident memory and descriptors (supervisor and workers summed), the
 # long-lived displays' resident memory and descriptors, and what happened
-# so far. It fails on growth from the first sample to the last beyond:
+# so far; then the four slab caches that grew most. It fails on growth from the first sample to the last beyond:
 #
 #   SUnreclaim  +8 MiB          camguardd RSS  +4 MiB   descriptors +4
 #   displays RSS +2 MiB         display descriptors +2
@@ -149,6 +149,27 @@ daemon_pids() {
 	done
 }
 
+# slab_usage: SLAB[NAME] = kB of the cache's active objects.
+declare -A SLAB SLAB0
+slab_usage() {
+	local name active _total size _rest
+	SLAB=()
+	while read -r name active _total size _rest; do
+		[[ $active =~ ^[0-9]+$ ]] || continue
+		SLAB[$name]=$((active * size / 1024))
+	done </proc/slabinfo
+}
+
+# slab_growth: the caches that grew most since the first sample.
+slab_growth() {
+	local name
+	for name in "${!SLAB[@]}"; do
+		echo "$((SLAB[$name] - ${SLAB0[$name]:-0})) $name"
+	done | sort -rn | head -n 4 | while read -r d name; do
+		printf ' %s %+d kB' "$name" "$d"
+	done
+}
+
 declare -A FIRST
 SHORT_OK=0 SHORT_BAD=0 FOREIGN=0 REVOKES=0 REBINDS=0
 
@@ -169,11 +190,15 @@ sample() {
 	# shellcheck disable=SC2046 # a list of pids
 	read -r d_rss d_fds <<<"$(usage $(daemon_pids))"
 	read -r v_rss v_fds <<<"$(usage "${LONG[@]}")"
+	slab_usage
 	cg_diag "$(printf 'soak %5ds: slab %d kB unreclaimable %d kB | camguardd rss %d kB fds %d | displays rss %d kB fds %d | short views ok %d failed %d, revokes %d, rebinds %d' \
 		"$SECONDS" "$slab" "$unrec" "$d_rss" "$d_fds" "$v_rss" "$v_fds" \
 		"$SHORT_OK" "$SHORT_BAD" "$REVOKES" "$REBINDS")"
 	if [[ -z ${FIRST[unrec]-} ]]; then
 		FIRST=([unrec]=$unrec [d_rss]=$d_rss [d_fds]=$d_fds [v_rss]=$v_rss [v_fds]=$v_fds)
+		for k in "${!SLAB[@]}"; do SLAB0[$k]=${SLAB[$k]}; done
+	else
+		cg_diag "  slab caches grown most:$(slab_growth)"
 	fi
 	LAST=([unrec]=$unrec [d_rss]=$d_rss [d_fds]=$d_fds [v_rss]=$v_rss [v_fds]=$v_fds)
 }
@@ -201,10 +226,12 @@ n=0
 tv=(alice-tv bob-tv)
 uid=("$ALICE" "$BOB")
 while ((SECONDS - start < DURATION)); do
-	# a display that comes, takes a few frames and goes
+	# a display that comes, takes a few frames and goes (its output and
+	# counters overwrite the last one's: files piling up in the guest's
+	# tmpfs would be counted as the kernel's unreclaimable slab)
 	i=$((n % 2))
-	view "s$n" "$PAIR/${tv[i]}.pair" "${uid[i]}" 5 --reconnect --duration 10 --quiet
-	short_end "s$n"
+	view "${tv[i]}" "$PAIR/${tv[i]}.pair" "${uid[i]}" 5 --reconnect --duration 10 --quiet
+	short_end "${tv[i]}"
 	n=$((n + 1))
 
 	gone "$DPID" && { fail_log "camguardd died"; break; }
