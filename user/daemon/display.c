@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /*
- * Display connections inside a worker (user/transport.h has the protocol):
+ * Display connections inside a worker (user/lib/transport.h has the protocol):
  *
  *   TLS       non-blocking SSL_accept with the owner's identity (w->tls)
  *   CHALLENGE "CGCH" + 32 random bytes, written

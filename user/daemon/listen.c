@@ -3,7 +3,7 @@
  * The supervisor's side of display connections: listen sockets, accepted
  * connections waiting for their hello line, and routing by display name.
  *
- * The hello line ("CAMGUARD/1 NAME\n", user/transport.h) is read exactly:
+ * The hello line ("CAMGUARD/1 NAME\n", user/lib/transport.h) is read exactly:
  * each read first peeks, then takes the bytes up to and including the
  * newline and never one more, so the TLS handshake that follows is left
  * in the socket for the worker. The supervisor never reads TLS, frames or
