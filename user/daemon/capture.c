@@ -26,6 +26,7 @@
 
 #include "daemon.h"
 #include "log.h"
+#include "pixfmt.h"
 
 static int xioctl(int fd, unsigned long req, void *arg)
 {
@@ -47,10 +48,10 @@ static const char *fourcc_str(uint32_t f, char buf[5])
 	return buf;
 }
 
+/* The JPEG encoder takes every format of the table as it comes. */
 static bool encoder_takes(uint32_t fourcc)
 {
-	return fourcc == V4L2_PIX_FMT_YUYV || fourcc == V4L2_PIX_FMT_NV12 ||
-	       fourcc == V4L2_PIX_FMT_GREY || fourcc == V4L2_PIX_FMT_RGB24;
+	return cg_pixfmt_find(fourcc) != NULL;
 }
 
 /* Whether the node describes cam->fourcc as compressed (MJPEG and the like). */
