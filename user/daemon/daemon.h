@@ -4,8 +4,9 @@
  * owner credential (docs/camguardd.md).
  *
  *   main.c        options, the config, then the supervisor
- *   supervisor.c  signals, workers (fork, restart with backoff), reload
- *   listen.c      listen sockets, pending connections, hello routing
+ *   supervisor.c  signals, workers (fork, restart with backoff), reload,
+ *                 routing each connection to its owner's worker
+ *   listen.c      listen sockets, pending connections, their hello lines
  *   control.c     the control socket: camguardctl revoke waits there
  *   worker.c      a worker: privilege drop, its event loop, stats
  *   capture.c     one camera through libv4l2: format, buffers, digest
@@ -148,18 +149,24 @@ void cg_listen_close(struct cg_listener *l);
 /* Pending connections with no worker left to take them are closed. */
 void cg_listen_drop_pending(struct cg_listener *l);
 
-/*
- * Routes a connection whose hello named display @display to its owner's
- * worker (supervisor.c): 0 (handed over or closed and counted).
- */
-int cg_sup_route(struct cg_listener *l, const struct cg_config *cfg, int fd,
-		 unsigned int display, const char *peer);
+/* A connection whose hello line named a display of the config. */
+struct cg_hello {
+	int fd;				/* the caller's from here on */
+	unsigned int display;		/* index into the config's displays[] */
+	char peer[80];
+};
 
 /* One pass over listen sockets and pending hellos after poll(). */
 void cg_listen_accept(struct cg_listener *l, const struct cg_config *cfg,
 		      int listen_fd);
-void cg_listen_hello(struct cg_listener *l, const struct cg_config *cfg,
-		     unsigned int slot);
+/*
+ * Reads more of pending connection @slot's hello line. 1: the line named
+ * a display, the connection has left pending[] and *@out holds it for the
+ * caller to route (supervisor.c); 0: not yet, or the connection was
+ * closed and counted.
+ */
+int cg_listen_hello(struct cg_listener *l, const struct cg_config *cfg,
+		    unsigned int slot, struct cg_hello *out);
 void cg_listen_timeouts(struct cg_listener *l, uint64_t now);
 /* The earliest hello deadline, into *@timeout (poll() milliseconds). */
 void cg_listen_next_timeout(const struct cg_listener *l, int *timeout,
