@@ -21,6 +21,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 
 #include "daemon.h"
 #include "log.h"
@@ -203,6 +204,25 @@ static void frame_event(struct cg_worker *w, struct cg_display *d,
 	memcpy(ev->mac, nla_data(a[CAMGUARD_A_FRAME_MAC]), CAMGUARD_MAC_LEN);
 }
 
+/*
+ * Tell the supervisor (over the worker's socket to it) that @d was cut
+ * off and its @closed connection(s) closed: camguardctl revoke waits for it.
+ */
+static void note_cut(struct cg_worker *w, const struct cg_display *d,
+		     unsigned int closed)
+{
+	struct cg_worker_note n = {
+		.kind = CG_NOTE_CUT,
+		.display = d->index,
+		.closed = closed,
+	};
+
+	/* Only camguardctl revoke waits for it: a full socket costs a wait. */
+	if (send(w->sock, &n, sizeof(n), MSG_DONTWAIT | MSG_NOSIGNAL) < 0)
+		cg_warn(d->mod, "cannot tell the supervisor it is cut off: %s",
+			strerror(errno));
+}
+
 static int one_event(uint8_t cmd, struct nlattr **a, void *arg)
 {
 	struct cg_worker *w = arg;
@@ -234,7 +254,7 @@ static int one_event(uint8_t cmd, struct nlattr **a, void *arg)
 		    reason == CAMGUARD_REASON_DETACHED) {
 			cg_warn(d->mod, "the kernel revoked channel %u (%s): display cut off, the worker's other displays go on",
 				d->chan_id, cg_nl_reason_name(reason));
-			cg_worker_note_cut(w, d, cg_display_revoke(w, d));
+			note_cut(w, d, cg_display_revoke(w, d));
 			break;
 		}
 		cg_warn(d->mod, "the kernel revoked channel %u (%s): restarting the worker",

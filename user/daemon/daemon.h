@@ -10,7 +10,8 @@
  *   control.c     the control socket: camguardctl revoke waits there
  *   worker.c      a worker: privilege drop, its event loop, stats
  *   capture.c     one camera through libv4l2: format, buffers, digest
- *   channel.c     the worker's netlink socket: channels, frame events
+ *   channel.c     the worker's netlink socket: channels, frame events;
+ *                 tells the supervisor when a display's channel is cut
  *   frame.c       one dequeued frame: check, encode once, seal per display
  *   display.c     display connections: TLS, authentication, output queue
  *
@@ -336,9 +337,6 @@ struct cg_worker {
 /* worker.c: the forked child's whole life; returns its exit status. */
 int cg_worker_main(const struct cg_config *cfg, const struct cg_owner *owner,
 		   int sock, pid_t supervisor);
-/* Tell the supervisor that @d was cut off, its @closed connection(s) closed. */
-void cg_worker_note_cut(struct cg_worker *w, const struct cg_display *d,
-			unsigned int closed);
 
 /* capture.c */
 int cg_capture_open(struct cg_camera *cam);

@@ -279,21 +279,6 @@ static int open_cameras(struct cg_worker *w)
 
 /* ---- the loop ---------------------------------------------------------- */
 
-void cg_worker_note_cut(struct cg_worker *w, const struct cg_display *d,
-			unsigned int closed)
-{
-	struct cg_worker_note n = {
-		.kind = CG_NOTE_CUT,
-		.display = d->index,
-		.closed = closed,
-	};
-
-	/* Only camguardctl revoke waits for it: a full socket costs a wait. */
-	if (send(w->sock, &n, sizeof(n), MSG_DONTWAIT | MSG_NOSIGNAL) < 0)
-		cg_warn(d->mod, "cannot tell the supervisor it is cut off: %s",
-			strerror(errno));
-}
-
 static void receive_handoffs(struct cg_worker *w)
 {
 	for (;;) {
