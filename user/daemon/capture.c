@@ -22,7 +22,6 @@
 #include <libv4l2.h>
 #include <libv4lconvert.h>
 #include <linux/videodev2.h>
-#include <openssl/evp.h>
 
 #include "daemon.h"
 #include "log.h"
@@ -343,15 +342,4 @@ void cg_capture_close(struct cg_camera *cam)
 	cg_capture_free_converter(cam);
 	v4l2_close(cam->fd);
 	cam->fd = -1;
-}
-
-int cg_capture_digest(const void *data, size_t len,
-		      uint8_t digest[CAMGUARD_DIGEST_LEN])
-{
-	unsigned int n = 0;
-
-	if (!EVP_Digest(data, len, digest, &n, EVP_sha256(), NULL) ||
-	    n != CAMGUARD_DIGEST_LEN)
-		return -EIO;
-	return 0;
 }
