@@ -27,7 +27,7 @@ W ?= 1
 CC ?= cc
 CFLAGS ?= -O2 -g
 override CFLAGS += -std=gnu11 -Wall -Wextra -Wshadow -Wformat=2 -Wmissing-prototypes \
-	  -Wstrict-prototypes -D_GNU_SOURCE -I$(TOP)/include/uapi -I$(TOP)/user
+	  -Wstrict-prototypes -D_GNU_SOURCE -I$(TOP)/include/uapi -I$(TOP)/user/lib
 LDFLAGS ?=
 
 KMOD_SRCS := Kbuild $(wildcard kmod/*.c kmod/*.h include/linux/*.h include/uapi/linux/*.h)

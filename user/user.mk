@@ -1,20 +1,30 @@
 # SPDX-License-Identifier: GPL-2.0
 #
-# Userspace helpers, included by the top-level Makefile (TOP, CC, CFLAGS,
-# LDFLAGS come from there). Objects and programs live beside the sources.
+# Userspace, included by the top-level Makefile (TOP, CC, CFLAGS, LDFLAGS
+# come from there). Sources are grouped by folder:
 #
-#   make user         user/camguard-stamp and the objects the tests link
+#   user/lib/             the library every program links (formats, stamp,
+#                         JPEG, records, config, pairing, transport, ...)
+#   user/daemon/          camguardd
+#   user/camguardctl/     camguardctl
+#   user/camguard-view/   camguard-view
+#   user/camguard-stamp/  camguard-stamp
+#
+# Nothing is built beside the sources: objects go to build/<source folder>/
+# (build/user/lib/stamp.o), programs to build/bin/ (USER_BIN), the test
+# relay to build/tests/relay/cg-relay.
+#
+#   make user         the programs, tests/relay's cg-relay, the objects the
+#                     tests link
 #   make user-clean
-#
-# USER_LIB_OBJS: the stamp and JPEG library (libturbojpeg).
-# USER_PROTO_OBJS: records, their verification, the config and pairing
-# files of camguardd and its displays (libcrypto, and USER_LIB_OBJS).
+
+USER_BIN := build/bin
 
 USER_TJ_CFLAGS := $(shell pkg-config --cflags libturbojpeg 2>/dev/null)
 USER_TJ_LIBS := $(or $(shell pkg-config --libs libturbojpeg 2>/dev/null), \
 		-lturbojpeg)
 
-# libnl-genl for the camguard netlink client (cgnl.c) and its users.
+# libnl-genl for the camguard netlink client (lib/cgnl.c) and its users.
 USER_NL_CFLAGS := $(shell pkg-config --cflags libnl-genl-3.0 2>/dev/null)
 USER_NL_LIBS := $(or $(shell pkg-config --libs libnl-genl-3.0 2>/dev/null), \
 		-lnl-genl-3 -lnl-3)
@@ -33,57 +43,81 @@ USER_V4L_CFLAGS := $(shell pkg-config --cflags libv4l2 libv4lconvert 2>/dev/null
 USER_V4L_LIBS := $(or $(shell pkg-config --libs libv4l2 libv4lconvert 2>/dev/null), \
 		-lv4l2 -lv4lconvert)
 
-# tests/unit/unit.mk and tests/fuzz/fuzz.mk use these lists too.
-USER_LIB_SRCS := user/stamp.c user/parse.c user/jpeg.c
-USER_PROTO_SRCS := user/hmac.c user/frametag.c user/record.c \
-		   user/verifier.c user/keyval.c user/config.c user/pairing.c
+# The library, in three parts by what they need; tests/unit/unit.mk and
+# tests/fuzz/fuzz.mk use these lists too.
+# USER_LIB_SRCS: pixel formats, the stamp and JPEG (libturbojpeg).
+USER_LIB_SRCS := $(addprefix user/lib/,pixfmt.c stamp.c parse.c jpeg.c)
+# USER_PROTO_SRCS: records, their verification, the config and pairing
+# files of camguardd and its displays (libcrypto).
+USER_PROTO_SRCS := $(addprefix user/lib/,hmac.c frametag.c record.c \
+		   verifier.c keyval.c config.c pairing.c)
 # USER_NET_SRCS: the display connection protocol (TLS, hello, challenge),
 # the owners' TLS identities, camguardd's control socket and logging,
 # shared by camguardd, camguardctl, camguard-view and tests/relay.
-USER_NET_SRCS := user/transport.c user/identity.c user/control.c user/log.c
-USER_LIB_OBJS := $(USER_LIB_SRCS:.c=.o)
-USER_PROTO_OBJS := $(USER_PROTO_SRCS:.c=.o)
-USER_NET_OBJS := $(USER_NET_SRCS:.c=.o)
-# camguardd: user/daemon/ (supervisor, workers, capture, display connections)
-CAMGUARDD_OBJS := $(patsubst %.c,%.o,$(wildcard user/daemon/*.c))
-USER_PROGS := user/camguard-stamp user/camguardctl user/camguardd \
-	      user/camguard-view tests/relay/cg-relay
-USER_HDRS := $(wildcard user/*.h user/daemon/*.h) \
+USER_NET_SRCS := $(addprefix user/lib/,transport.c identity.c control.c log.c)
+# USER_NL_SRCS: the camguard netlink client (libnl-genl).
+USER_NL_SRCS := user/lib/cgnl.c
+
+# user/X.c -> build/user/X.o
+user_objs = $(patsubst %.c,build/%.o,$(1))
+USER_LIB_OBJS := $(call user_objs,$(USER_LIB_SRCS))
+USER_PROTO_OBJS := $(call user_objs,$(USER_PROTO_SRCS))
+USER_NET_OBJS := $(call user_objs,$(USER_NET_SRCS))
+USER_NL_OBJS := $(call user_objs,$(USER_NL_SRCS))
+
+CAMGUARDD_OBJS := $(call user_objs,$(wildcard user/daemon/*.c))
+CAMGUARDCTL_OBJS := $(call user_objs,$(wildcard user/camguardctl/*.c))
+CAMGUARD_VIEW_OBJS := $(call user_objs,$(wildcard user/camguard-view/*.c))
+CAMGUARD_STAMP_OBJS := $(call user_objs,$(wildcard user/camguard-stamp/*.c))
+RELAY_OBJS := $(call user_objs,$(wildcard tests/relay/*.c))
+
+RELAY_PROG := build/tests/relay/cg-relay
+USER_PROGS := $(addprefix $(USER_BIN)/,camguard-stamp camguardctl camguardd \
+	      camguard-view) $(RELAY_PROG)
+USER_HDRS := $(wildcard user/*/*.h) \
 	     include/uapi/linux/camguard_stamp.h include/uapi/linux/camguard.h
 
 .PHONY: user user-clean
 
 user: $(USER_PROGS) $(USER_PROTO_OBJS)
 
-user/%.o: user/%.c $(USER_HDRS)
+build/user/%.o: user/%.c $(USER_HDRS)
+	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(USER_TJ_CFLAGS) $(USER_CRYPTO_CFLAGS) -c -o $@ $<
 
-user/camguard-stamp: user/camguard-stamp.o $(USER_LIB_OBJS)
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(USER_TJ_LIBS)
-
-user/cgnl.o user/camguardctl.o $(CAMGUARDD_OBJS): USER_TJ_CFLAGS += $(USER_NL_CFLAGS)
+$(USER_NL_OBJS) $(CAMGUARDCTL_OBJS) $(CAMGUARDD_OBJS): USER_TJ_CFLAGS += $(USER_NL_CFLAGS)
 $(CAMGUARDD_OBJS): USER_TJ_CFLAGS += $(USER_V4L_CFLAGS)
 
-user/camguardctl: user/camguardctl.o user/cgnl.o user/parse.o \
-		  $(USER_PROTO_OBJS) $(USER_NET_OBJS) $(USER_LIB_OBJS)
+$(USER_BIN)/camguard-stamp: $(CAMGUARD_STAMP_OBJS) $(USER_LIB_OBJS)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(USER_TJ_LIBS)
+
+$(USER_BIN)/camguardctl: $(CAMGUARDCTL_OBJS) $(USER_NL_OBJS) \
+			 $(USER_PROTO_OBJS) $(USER_NET_OBJS) $(USER_LIB_OBJS)
+	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(USER_NL_LIBS) $(USER_SSL_LIBS) \
 		$(USER_TJ_LIBS)
 
-user/camguardd: $(CAMGUARDD_OBJS) user/cgnl.o $(USER_PROTO_OBJS) \
-		$(USER_NET_OBJS) $(USER_LIB_OBJS)
+$(USER_BIN)/camguardd: $(CAMGUARDD_OBJS) $(USER_NL_OBJS) $(USER_PROTO_OBJS) \
+		       $(USER_NET_OBJS) $(USER_LIB_OBJS)
+	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(USER_NL_LIBS) $(USER_V4L_LIBS) \
 		$(USER_SSL_LIBS) $(USER_TJ_LIBS)
 
-user/camguard-view: user/camguard-view.o $(USER_PROTO_OBJS) $(USER_NET_OBJS) \
-		    $(USER_LIB_OBJS)
+$(USER_BIN)/camguard-view: $(CAMGUARD_VIEW_OBJS) $(USER_PROTO_OBJS) \
+			   $(USER_NET_OBJS) $(USER_LIB_OBJS)
+	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(USER_SSL_LIBS) $(USER_TJ_LIBS)
 
-tests/relay/%.o: tests/relay/%.c $(USER_HDRS) $(wildcard tests/relay/*.h)
+# The test relay (tests/relay/README.md) is built from the library too.
+build/tests/relay/%.o: tests/relay/%.c $(USER_HDRS) $(wildcard tests/relay/*.h)
+	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(USER_CRYPTO_CFLAGS) -c -o $@ $<
 
-tests/relay/cg-relay: $(patsubst %.c,%.o,$(wildcard tests/relay/*.c)) \
-		      $(USER_PROTO_OBJS) $(USER_NET_OBJS) $(USER_LIB_OBJS)
+$(RELAY_PROG): $(RELAY_OBJS) $(USER_PROTO_OBJS) $(USER_NET_OBJS) \
+		      $(USER_LIB_OBJS)
+	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(USER_SSL_LIBS) $(USER_TJ_LIBS)
 
 user-clean:
-	rm -f user/*.o user/daemon/*.o tests/relay/*.o $(USER_PROGS)
+	rm -rf build/user build/tests/relay $(USER_PROGS)

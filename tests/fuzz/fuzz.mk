@@ -21,10 +21,10 @@ FUZZ_BINS := $(FUZZ_TARGETS:%=$(FUZZ_DIR)/fuzz_%)
 FUZZ_SANITIZE := -fsanitize=fuzzer,address,undefined \
 		 -fno-sanitize-recover=undefined
 FUZZ_CFLAGS := -std=gnu11 -g -O1 -fno-omit-frame-pointer -Wall -Wextra \
-	       -D_GNU_SOURCE -I$(TOP)/include/uapi -I$(TOP)/user \
+	       -D_GNU_SOURCE -I$(TOP)/include/uapi -I$(TOP)/user/lib \
 	       -I$(TOP)/tests/unit $(USER_CRYPTO_CFLAGS)
 # Everything a target may reach; the linker keeps what it uses.
-FUZZ_SRCS := $(USER_PROTO_SRCS) user/parse.c tests/unit/record_helpers.c
+FUZZ_SRCS := $(USER_PROTO_SRCS) user/lib/parse.c user/lib/pixfmt.c tests/unit/record_helpers.c
 FUZZ_HDRS := $(USER_HDRS) tests/unit/record_helpers.h
 
 .PHONY: fuzz fuzz-check fuzz-seeds fuzz-clean

@@ -3,7 +3,7 @@
 #
 # The camguard benchmark (`make bench`), inside a tests/vm/run guest: what
 # frame tagging costs. For each size, camera 0 streams YUYV at 30 fps with
-# the module parameter digest=1 and then digest=0, and tests/bench/cg-bench
+# the module parameter digest=1 and then digest=0, and build/tests/bench/cg-bench
 # prints fps delivered, the frame generator kthread's CPU per frame, the
 # tagging cost (on - off) as a share of the frame interval, and the frame
 # event latencies (see docs/benchmark.md).
@@ -16,7 +16,7 @@
 #
 #   tests/vm/run --kernel 6.12 -- tests/guest/bench.sh
 #
-# Environment: CG_BENCH (default tests/bench/cg-bench), CG_BENCH_SIZES
+# Environment: CG_BENCH (default build/tests/bench/cg-bench), CG_BENCH_SIZES
 # (default 640x480,1280x720,1920x1080), CG_BENCH_FPS (30), CG_BENCH_FRAMES
 # (measured frames per run, 150), CG_BENCH_SHA_MODULES
 # (the arch SHA-256 modules, one benchmark pass each, loaded before camguard;
@@ -27,7 +27,7 @@
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
-CG_BENCH=${CG_BENCH:-$CG_TOP/tests/bench/cg-bench}
+CG_BENCH=${CG_BENCH:-$CG_TOP/build/tests/bench/cg-bench}
 CG_BENCH_SIZES=${CG_BENCH_SIZES:-640x480,1280x720,1920x1080}
 CG_BENCH_FPS=${CG_BENCH_FPS:-30}
 CG_BENCH_FRAMES=${CG_BENCH_FRAMES:-150}

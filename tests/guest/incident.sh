@@ -7,8 +7,8 @@
 #   3 owners (distinct uids), 3 cameras (each bound to its owner), 6 displays
 #   (two per owner), each display a camguard-view in its own network
 #   namespace behind netem (10% loss, delay with jitter, reordering), all
-#   of them reaching camguardd through tests/relay/cg-relay, an untrusted
-#   relay that injects the incidents' faults on command.
+#   of them reaching camguardd through the test relay (tests/relay/), an
+#   untrusted relay that injects the incidents' faults on command.
 #
 # Phases, each followed by "every display accepts its own live frames again":
 #   1. start: camguardd, relay, displays

@@ -31,8 +31,9 @@
 #                 cg_wait_pid PID SECONDS  cg_wait_for SECONDS CMD...  cg_alive PID
 #   misc          cg_tmpfile NAME (in CG_TMP, removed at exit)  cg_elapsed T0
 #
-# Environment: CG_KO (module, default build/$(uname -r)/camguard.ko), CG_STAMP
-# (decoder, default user/camguard-stamp), CG_TIMEOUT (seconds one capture may
+# Environment: CG_KO (module, default build/$(uname -r)/camguard.ko), CG_BIN
+# (the built programs, default build/bin), CG_STAMP (decoder, default
+# $CG_BIN/camguard-stamp), CG_TIMEOUT (seconds one capture may
 # take, default 120, 400 on the debug kernel), CG_QUICK (1: fewer repetitions; default 1 on the debug
 # kernel, i.e. with CAMGUARD_KERNEL=debug from tests/vm/run, else 0).
 #
@@ -43,7 +44,8 @@
 
 CG_TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 CG_KO=${CG_KO:-$CG_TOP/build/$(uname -r)/camguard.ko}
-CG_STAMP=${CG_STAMP:-$CG_TOP/user/camguard-stamp}
+CG_BIN=${CG_BIN:-$CG_TOP/build/bin}
+CG_STAMP=${CG_STAMP:-$CG_BIN/camguard-stamp}
 CG_PROG=${0##*/}
 CG_PROG=${CG_PROG%.sh}
 CG_DEV_SYS=/sys/bus/platform/devices

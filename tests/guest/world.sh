@@ -23,10 +23,10 @@
 #                               and wait until it accepts on HOST:PORT
 #   cg_world_daemon_stop        SIGTERM, then wait for a clean exit
 
-CG_CTL=${CG_CTL:-$CG_TOP/user/camguardctl}
-CG_DAEMON=${CG_DAEMON:-$CG_TOP/user/camguardd}
-CG_VIEW=${CG_VIEW:-$CG_TOP/user/camguard-view}
-CG_RELAY=${CG_RELAY:-$CG_TOP/tests/relay/cg-relay}
+CG_CTL=${CG_CTL:-$CG_BIN/camguardctl}
+CG_DAEMON=${CG_DAEMON:-$CG_BIN/camguardd}
+CG_VIEW=${CG_VIEW:-$CG_BIN/camguard-view}
+CG_RELAY=${CG_RELAY:-$CG_TOP/build/tests/relay/cg-relay}
 CG_NETEM=${CG_NETEM:-delay 10ms 5ms loss 10% reorder 25% 50%}
 
 cg_world_init() {

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Tests of camguardd's control socket messages (user/control.c): every
+ * Tests of camguardd's control socket messages (user/lib/control.c): every
  * form round trips, anything else is refused, and the client's wait ends
  * on a reply, a timeout or camguardd closing.
  */

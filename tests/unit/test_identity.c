@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Tests of the owners' TLS identities (user/identity.c): made once and
+ * Tests of the owners' TLS identities (user/lib/identity.c): made once and
  * found again, one per uid, and each way an identity can be bad refused
  * with a message naming the owner.
  */

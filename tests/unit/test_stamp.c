@@ -466,6 +466,54 @@ START_TEST(test_frame_size)
 }
 END_TEST
 
+/*
+ * The pixel-format table (pixfmt.c) that the stamp, the parsers, the JPEG
+ * encoder and camguardd's capture all read: names, aliases, geometry, and
+ * frame sizes below the stamp's minimum that only the stamp refuses.
+ */
+START_TEST(test_pixfmt_table)
+{
+	const struct cg_pixfmt *pf;
+	uint32_t bpl = 0;
+	size_t size = 0;
+
+	pf = cg_pixfmt_named("rgb3");
+	ck_assert_ptr_nonnull(pf);
+	ck_assert_uint_eq(pf->fourcc, V4L2_PIX_FMT_RGB24);
+	ck_assert_str_eq(pf->name, "RGB24");
+	ck_assert_ptr_eq(cg_pixfmt_named("Yuyv"),
+			 cg_pixfmt_find(V4L2_PIX_FMT_YUYV));
+	ck_assert_ptr_null(cg_pixfmt_named("MJPG"));
+	ck_assert_ptr_null(cg_pixfmt_named(NULL));
+	ck_assert_ptr_null(cg_pixfmt_find(V4L2_PIX_FMT_MJPEG));
+
+	pf = cg_pixfmt_find(V4L2_PIX_FMT_NV12);
+	ck_assert_ptr_nonnull(pf);
+	ck_assert_uint_eq(pf->planes, 2);
+	ck_assert_uint_eq(pf->hsub, 2);
+	ck_assert_uint_eq(pf->vsub, 2);
+
+	/* 16x16 NV12: no stamp fits, but the format's layout is defined. */
+	ck_assert_int_eq(cg_pixfmt_frame_size(V4L2_PIX_FMT_NV12, 16, 16, &bpl,
+					      &size), 0);
+	ck_assert_uint_eq(bpl, 16);
+	ck_assert_uint_eq(size, 16 * 24);
+	bpl = 0;
+	ck_assert_int_eq(cg_stamp_frame_size(V4L2_PIX_FMT_NV12, 16, 16, &bpl,
+					     &size), -EINVAL);
+	ck_assert_int_eq(cg_pixfmt_frame_size(V4L2_PIX_FMT_NV12, 16, 15, &bpl,
+					      &size), -EINVAL);
+	ck_assert_int_eq(cg_pixfmt_frame_size(V4L2_PIX_FMT_YUYV, 15, 16, &bpl,
+					      &size), -EINVAL);
+	ck_assert_int_eq(cg_pixfmt_frame_size(V4L2_PIX_FMT_GREY, 0, 16, &bpl,
+					      &size), -EINVAL);
+	ck_assert_int_eq(cg_pixfmt_frame_size(V4L2_PIX_FMT_GREY, 8193, 16,
+					      &bpl, &size), -EINVAL);
+	ck_assert_int_eq(cg_pixfmt_frame_size(V4L2_PIX_FMT_MJPEG, 640, 480,
+					      &bpl, &size), -EINVAL);
+}
+END_TEST
+
 /* Arguments every entry point must refuse with -EINVAL. */
 static const struct {
 	uint32_t fourcc, width, height, bpl;
@@ -708,6 +756,7 @@ Suite *stamp_suite(void)
 	tc = tcase_create("hostile");
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, test_frame_size);
+	tcase_add_test(tc, test_pixfmt_table);
 	tcase_add_test(tc, test_bad_args);
 	tcase_add_loop_test(tc, test_short_buffer, 0, 2 * NR_TEST_FORMATS);
 	tcase_add_test(tc, test_random_raw);

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /*
- * Tests of the display connection protocol (user/transport.c): the hello
+ * Tests of the display connection protocol (user/lib/transport.c): the hello
  * line against hostile bytes, the challenge and response (with a known
  * answer computed here independently), certificate fingerprints, and a
  * whole TLS 1.3 handshake over a socketpair with the fingerprint pinned.

@@ -22,10 +22,10 @@
 #include <libv4l2.h>
 #include <libv4lconvert.h>
 #include <linux/videodev2.h>
-#include <openssl/evp.h>
 
 #include "daemon.h"
 #include "log.h"
+#include "pixfmt.h"
 
 static int xioctl(int fd, unsigned long req, void *arg)
 {
@@ -47,10 +47,10 @@ static const char *fourcc_str(uint32_t f, char buf[5])
 	return buf;
 }
 
+/* The JPEG encoder takes every format of the table as it comes. */
 static bool encoder_takes(uint32_t fourcc)
 {
-	return fourcc == V4L2_PIX_FMT_YUYV || fourcc == V4L2_PIX_FMT_NV12 ||
-	       fourcc == V4L2_PIX_FMT_GREY || fourcc == V4L2_PIX_FMT_RGB24;
+	return cg_pixfmt_find(fourcc) != NULL;
 }
 
 /* Whether the node describes cam->fourcc as compressed (MJPEG and the like). */
@@ -342,15 +342,4 @@ void cg_capture_close(struct cg_camera *cam)
 	cg_capture_free_converter(cam);
 	v4l2_close(cam->fd);
 	cam->fd = -1;
-}
-
-int cg_capture_digest(const void *data, size_t len,
-		      uint8_t digest[CAMGUARD_DIGEST_LEN])
-{
-	unsigned int n = 0;
-
-	if (!EVP_Digest(data, len, digest, &n, EVP_sha256(), NULL) ||
-	    n != CAMGUARD_DIGEST_LEN)
-		return -EIO;
-	return 0;
 }

@@ -9,9 +9,9 @@
  * request's reply must not be mixed with them. After that the socket is
  * only read, with cg_channel_receive().
  *
- * Frame events land in a small ring per display (CG_EVENT_RING): the frame
- * pipeline looks its event up by sequence number when the buffer is
- * dequeued. A channel deleted by an admin (camguardctl revoke) cuts off its
+ * Frame events land in a small ring per channel (struct cg_channel,
+ * CG_EVENT_RING): the frame path looks its event up by sequence number
+ * when the buffer is dequeued. A channel deleted by an admin (camguardctl revoke) cuts off its
  * display alone; any other revocation (camera gone, module unloaded) ends
  * the worker (the supervisor restarts it, which recreates every channel).
  */
@@ -21,6 +21,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 
 #include "daemon.h"
 #include "log.h"
@@ -126,7 +127,7 @@ static int put_attach(struct nl_msg *msg, void *arg)
 {
 	const struct cg_display *d = arg;
 
-	if (nla_put_u32(msg, CAMGUARD_A_CHAN_ID, d->chan_id) ||
+	if (nla_put_u32(msg, CAMGUARD_A_CHAN_ID, d->chan->id) ||
 	    nla_put_u32(msg, CAMGUARD_A_CAM_ID, d->cam->id))
 		return -EMSGSIZE;
 	return 0;
@@ -149,15 +150,15 @@ int cg_channel_create(struct cg_worker *w, struct cg_display *d)
 		       ret < 0 ? w->nl.errmsg : "no channel id in the reply");
 		return ret < 0 ? ret : -EPROTO;
 	}
-	d->chan_id = c.id;
+	d->chan->id = c.id;
 	ret = cg_nl_request(&w->nl, CAMGUARD_CMD_CHAN_ATTACH, false,
 			    put_attach, d, NULL, NULL);
 	if (ret < 0) {
 		cg_err(d->mod, "attaching channel %u to camera %u: %s",
-		       d->chan_id, d->cam->id, w->nl.errmsg);
+		       d->chan->id, d->cam->id, w->nl.errmsg);
 		return ret;
 	}
-	cg_info(d->mod, "channel %u attached to camera %u", d->chan_id,
+	cg_info(d->mod, "channel %u attached to camera %u", d->chan->id,
 		d->cam->id);
 	return 0;
 }
@@ -173,7 +174,7 @@ static struct cg_display *display_of(struct cg_worker *w, struct nlattr *a)
 		return NULL;
 	id = nla_get_u32(a);
 	for (i = 0; i < w->n_displays; i++)
-		if (w->displays[i].usable && w->displays[i].chan_id == id)
+		if (w->displays[i].usable && w->displays[i].chan->id == id)
 			return &w->displays[i];
 	return NULL;
 }
@@ -190,17 +191,36 @@ static void frame_event(struct cg_worker *w, struct cg_display *d,
 	}
 	cg_frame_tag_unpack(nla_data(a[CAMGUARD_A_FRAME_TAG]), &tag);
 	/* The kernel names the channel in the tag it MACed: it must agree. */
-	if (tag.channel_id != d->chan_id || tag.camera != d->cam->id) {
+	if (tag.channel_id != d->chan->id || tag.camera != d->cam->id) {
 		w->events_bad++;
 		return;
 	}
-	ev = &d->ring[d->ring_next];
-	d->ring_next = (d->ring_next + 1) % CG_EVENT_RING;
+	ev = &d->chan->ring[d->chan->ring_next];
+	d->chan->ring_next = (d->chan->ring_next + 1) % CG_EVENT_RING;
 	ev->valid = true;
 	ev->sequence = tag.sequence;
 	ev->stream_id = tag.stream_id;
 	memcpy(ev->tag, nla_data(a[CAMGUARD_A_FRAME_TAG]), CG_TAG_LEN);
 	memcpy(ev->mac, nla_data(a[CAMGUARD_A_FRAME_MAC]), CAMGUARD_MAC_LEN);
+}
+
+/*
+ * Tell the supervisor (over the worker's socket to it) that @d was cut
+ * off and its @closed connection(s) closed: camguardctl revoke waits for it.
+ */
+static void note_cut(struct cg_worker *w, const struct cg_display *d,
+		     unsigned int closed)
+{
+	struct cg_worker_note n = {
+		.kind = CG_NOTE_CUT,
+		.display = d->index,
+		.closed = closed,
+	};
+
+	/* Only camguardctl revoke waits for it: a full socket costs a wait. */
+	if (send(w->sock, &n, sizeof(n), MSG_DONTWAIT | MSG_NOSIGNAL) < 0)
+		cg_warn(d->mod, "cannot tell the supervisor it is cut off: %s",
+			strerror(errno));
 }
 
 static int one_event(uint8_t cmd, struct nlattr **a, void *arg)
@@ -233,12 +253,14 @@ static int one_event(uint8_t cmd, struct nlattr **a, void *arg)
 		if (reason == CAMGUARD_REASON_DELETED ||
 		    reason == CAMGUARD_REASON_DETACHED) {
 			cg_warn(d->mod, "the kernel revoked channel %u (%s): display cut off, the worker's other displays go on",
-				d->chan_id, cg_nl_reason_name(reason));
-			cg_worker_note_cut(w, d, cg_display_revoke(w, d));
+				d->chan->id, cg_nl_reason_name(reason));
+			note_cut(w, d, cg_display_revoke(w, d));
+			/* Its frames are not sent on: forget their events. */
+			memset(d->chan->ring, 0, sizeof(d->chan->ring));
 			break;
 		}
 		cg_warn(d->mod, "the kernel revoked channel %u (%s): restarting the worker",
-			d->chan_id, cg_nl_reason_name(reason));
+			d->chan->id, cg_nl_reason_name(reason));
 		d->usable = false;
 		w->restart = true;
 		break;
@@ -277,15 +299,15 @@ int cg_channel_receive(struct cg_worker *w, int timeout_ms)
 	return total;
 }
 
-/* The event of frame @sequence on @d's channel (the newest stream's). */
-const struct cg_frame_event *cg_channel_find(const struct cg_display *d,
+/* The event of frame @sequence on channel @ch (the newest stream's). */
+const struct cg_frame_event *cg_channel_find(const struct cg_channel *ch,
 					     uint32_t sequence)
 {
 	const struct cg_frame_event *best = NULL;
 	unsigned int i;
 
 	for (i = 0; i < CG_EVENT_RING; i++) {
-		const struct cg_frame_event *ev = &d->ring[i];
+		const struct cg_frame_event *ev = &ch->ring[i];
 
 		if (ev->valid && ev->sequence == sequence &&
 		    (!best || ev->stream_id > best->stream_id))

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /*
- * The supervisor's control socket (user/control.h has the messages):
+ * The supervisor's control socket (user/lib/control.h has the messages):
  * `camguardctl revoke` asks to be told when a display is cut off, then
  * deletes the display's kernel channel; the worker sees the channel go,
  * closes the display's connections and tells the supervisor

@@ -4,13 +4,16 @@
  * owner credential (docs/camguardd.md).
  *
  *   main.c        options, the config, then the supervisor
- *   supervisor.c  signals, workers (fork, restart with backoff), reload
- *   listen.c      listen sockets, pending connections, hello routing
+ *   supervisor.c  signals, workers (fork, restart with backoff), reload,
+ *                 routing each connection to its owner's worker
+ *   listen.c      listen sockets, pending connections, their hello lines
  *   control.c     the control socket: camguardctl revoke waits there
  *   worker.c      a worker: privilege drop, its event loop, stats
- *   capture.c     one camera through libv4l2: format, buffers, digest
- *   channel.c     the worker's netlink socket: channels, frame events
- *   frame.c       one dequeued frame: check, encode once, seal per display
+ *   capture.c     one camera through libv4l2: format, buffers, conversion
+ *   channel.c     the worker's netlink socket: channels, frame events;
+ *                 tells the supervisor when a display's channel is cut
+ *   frame.c       one dequeued frame: digest check against the kernel's
+ *                 event, encode once, seal per display
  *   display.c     display connections: TLS, authentication, output queue
  *
  * Ownership: the supervisor owns the config, the listen sockets and the
@@ -148,18 +151,24 @@ void cg_listen_close(struct cg_listener *l);
 /* Pending connections with no worker left to take them are closed. */
 void cg_listen_drop_pending(struct cg_listener *l);
 
-/*
- * Routes a connection whose hello named display @display to its owner's
- * worker (supervisor.c): 0 (handed over or closed and counted).
- */
-int cg_sup_route(struct cg_listener *l, const struct cg_config *cfg, int fd,
-		 unsigned int display, const char *peer);
+/* A connection whose hello line named a display of the config. */
+struct cg_hello {
+	int fd;				/* the caller's from here on */
+	unsigned int display;		/* index into the config's displays[] */
+	char peer[80];
+};
 
 /* One pass over listen sockets and pending hellos after poll(). */
 void cg_listen_accept(struct cg_listener *l, const struct cg_config *cfg,
 		      int listen_fd);
-void cg_listen_hello(struct cg_listener *l, const struct cg_config *cfg,
-		     unsigned int slot);
+/*
+ * Reads more of pending connection @slot's hello line. 1: the line named
+ * a display, the connection has left pending[] and *@out holds it for the
+ * caller to route (supervisor.c); 0: not yet, or the connection was
+ * closed and counted.
+ */
+int cg_listen_hello(struct cg_listener *l, const struct cg_config *cfg,
+		    unsigned int slot, struct cg_hello *out);
 void cg_listen_timeouts(struct cg_listener *l, uint64_t now);
 /* The earliest hello deadline, into *@timeout (poll() milliseconds). */
 void cg_listen_next_timeout(const struct cg_listener *l, int *timeout,
@@ -273,6 +282,17 @@ struct cg_frame_event {
 	uint8_t mac[CAMGUARD_MAC_LEN];
 };
 
+/*
+ * A display's kernel channel (channel.c fills it): its id, and the frame
+ * events the kernel sent to it in a small ring (CG_EVENT_RING) that the
+ * frame path (frame.c) searches by sequence when the buffer is dequeued.
+ */
+struct cg_channel {
+	uint32_t id;
+	struct cg_frame_event ring[CG_EVENT_RING];
+	unsigned int ring_next;
+};
+
 struct cg_display_stats {
 	uint64_t sent;			/* records written out completely */
 	uint64_t dropped_full;		/* queue full: record dropped */
@@ -294,9 +314,7 @@ struct cg_display {
 	bool usable;			/* pairing loaded, channel attached */
 	uint8_t key[CAMGUARD_KEY_LEN];	/* wiped at exit */
 	struct cg_hmac *hmac;		/* record seals */
-	uint32_t chan_id;
-	struct cg_frame_event ring[CG_EVENT_RING];
-	unsigned int ring_next;
+	struct cg_channel *chan;	/* in the worker's chans[] */
 	struct cg_conn *conn;		/* the authenticated one, or NULL */
 	struct cg_display_stats st;
 };
@@ -314,6 +332,7 @@ struct cg_worker {
 	unsigned int n_cams;
 	struct cg_display *displays;
 	unsigned int n_displays;
+	struct cg_channel *chans;	/* one per display, same index */
 	struct cg_conn *conns;		/* every connection, any state */
 	unsigned int n_conns;
 	struct cg_jpeg_encoder *jpeg;
@@ -329,9 +348,6 @@ struct cg_worker {
 /* worker.c: the forked child's whole life; returns its exit status. */
 int cg_worker_main(const struct cg_config *cfg, const struct cg_owner *owner,
 		   int sock, pid_t supervisor);
-/* Tell the supervisor that @d was cut off, its @closed connection(s) closed. */
-void cg_worker_note_cut(struct cg_worker *w, const struct cg_display *d,
-			unsigned int closed);
 
 /* capture.c */
 int cg_capture_open(struct cg_camera *cam);
@@ -352,14 +368,12 @@ void cg_capture_close(struct cg_camera *cam);
 int cg_capture_set_converter(struct cg_camera *cam,
 			     struct v4lconvert_data *conv);
 void cg_capture_free_converter(struct cg_camera *cam);
-int cg_capture_digest(const void *data, size_t len,
-		      uint8_t digest[CAMGUARD_DIGEST_LEN]);
 
 /* channel.c */
 int cg_channel_resolve(struct cg_worker *w);
 int cg_channel_create(struct cg_worker *w, struct cg_display *d);
 int cg_channel_receive(struct cg_worker *w, int timeout_ms);
-const struct cg_frame_event *cg_channel_find(const struct cg_display *d,
+const struct cg_frame_event *cg_channel_find(const struct cg_channel *ch,
 					     uint32_t sequence);
 
 /* frame.c */

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /*
- * Display connections inside a worker (user/transport.h has the protocol):
+ * Display connections inside a worker (user/lib/transport.h has the protocol):
  *
  *   TLS       non-blocking SSL_accept with the owner's identity (w->tls)
  *   CHALLENGE "CGCH" + 32 random bytes, written
@@ -267,7 +267,7 @@ static void authenticated(struct cg_worker *w, struct cg_conn *c)
 	d->st.connections++;
 	c->last_write_ms = c->last_io_ms = cg_now_ms();
 	cg_info(d->mod, "connection from %s authenticated (channel %u, camera %s)",
-		c->peer, d->chan_id, d->cam->cfg->name);
+		c->peer, d->chan->id, d->cam->cfg->name);
 }
 
 /* Handshake steps; returns when it has to wait or the state is READY. */
@@ -536,7 +536,6 @@ unsigned int cg_display_revoke(struct cg_worker *w, struct cg_display *d)
 	if (d->usable && d->cam && d->cam->n_displays)
 		d->cam->n_displays--;
 	d->usable = false;
-	memset(d->ring, 0, sizeof(d->ring));
 	cg_hmac_free(d->hmac);
 	d->hmac = NULL;
 	OPENSSL_cleanse(d->key, sizeof(d->key));

@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <openssl/evp.h>
 
 #include "daemon.h"
 #include "jpeg.h"
@@ -34,6 +35,18 @@ static uint64_t clock_ns(clockid_t id)
 
 	clock_gettime(id, &ts);
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+/* SHA-256 of the bytes dequeued, as the kernel computes a tag's digest. */
+static int frame_digest(const void *data, size_t len,
+			uint8_t digest[CAMGUARD_DIGEST_LEN])
+{
+	unsigned int n = 0;
+
+	if (!EVP_Digest(data, len, digest, &n, EVP_sha256(), NULL) ||
+	    n != CAMGUARD_DIGEST_LEN)
+		return -EIO;
+	return 0;
 }
 
 /*
@@ -80,7 +93,7 @@ static unsigned int find_events(struct cg_display **ds, unsigned int n,
 
 	for (i = 0; i < n; i++) {
 		if (!ev[i])
-			ev[i] = cg_channel_find(ds[i], seq);
+			ev[i] = cg_channel_find(ds[i]->chan, seq);
 		if (!ev[i])
 			missing++;
 	}
@@ -95,7 +108,7 @@ static void seal_and_queue(struct cg_worker *w, struct cg_display *d,
 	struct cg_record_header h = {
 		.version = CG_RECORD_VERSION,
 		.payload_type = CG_RECORD_TYPE_JPEG,
-		.channel_id = d->chan_id,
+		.channel_id = d->chan->id,
 		.sequence = f->sequence,
 		.stream_id = ev->stream_id,
 	};
@@ -168,7 +181,7 @@ static void frame_process(struct cg_worker *w, struct cg_camera *cam,
 			return;
 		}
 		if (!have) {
-			if (cg_capture_digest(f->data, f->len, digest) < 0) {
+			if (frame_digest(f->data, f->len, digest) < 0) {
 				cam->st.errors++;
 				return;
 			}

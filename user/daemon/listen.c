@@ -1,16 +1,17 @@
 // SPDX-License-Identifier: MIT
 /*
  * The supervisor's side of display connections: listen sockets, accepted
- * connections waiting for their hello line, and routing by display name.
+ * connections waiting for their hello line, and the display each names.
  *
- * The hello line ("CAMGUARD/1 NAME\n", user/transport.h) is read exactly:
+ * The hello line ("CAMGUARD/1 NAME\n", user/lib/transport.h) is read exactly:
  * each read first peeks, then takes the bytes up to and including the
  * newline and never one more, so the TLS handshake that follows is left
  * in the socket for the worker. The supervisor never reads TLS, frames or
  * records.
  *
- * Ownership: pending[] owns its sockets until they are handed to
- * cg_sup_route() (which closes its copy either way) or closed here.
+ * Ownership: pending[] owns its sockets until a complete hello hands one
+ * to the caller of cg_listen_hello() (the supervisor routes it to a worker
+ * and closes its copy either way), or they are closed here.
  *
  * Fairness: one peer (a local user, or a remote address: peer.c) holds at
  * most max_hello_per_peer of the max_connections slots; its connections
@@ -273,8 +274,8 @@ static void printable(const char *in, size_t len, char *out, size_t size)
 	out[o] = '\0';
 }
 
-void cg_listen_hello(struct cg_listener *l, const struct cg_config *cfg,
-		     unsigned int slot)
+int cg_listen_hello(struct cg_listener *l, const struct cg_config *cfg,
+		    unsigned int slot, struct cg_hello *out)
 {
 	struct cg_pending *p = &l->pending[slot];
 	char buf[CG_HELLO_MAX], name[CG_KV_MAX_NAME + 1], shown[4 * CG_HELLO_MAX + 1];
@@ -285,13 +286,13 @@ void cg_listen_hello(struct cg_listener *l, const struct cg_config *cfg,
 
 	n = recv(p->fd, buf, CG_HELLO_MAX - p->have, MSG_PEEK);
 	if (n < 0 && (errno == EAGAIN || errno == EINTR))
-		return;
+		return 0;
 	if (n <= 0) {
 		l->st.bad_hello++;
 		cg_info(MOD, "connection from %s closed before its hello",
 			p->peer);
 		pending_remove(l, slot, true);
-		return;
+		return 0;
 	}
 	nl = memchr(buf, '\n', (size_t)n);
 	take = nl ? (size_t)(nl - buf) + 1 : (size_t)n;
@@ -299,19 +300,19 @@ void cg_listen_hello(struct cg_listener *l, const struct cg_config *cfg,
 	n = recv(p->fd, p->line + p->have, take, 0);
 	if (n <= 0) {
 		pending_remove(l, slot, true);
-		return;
+		return 0;
 	}
 	p->have += (size_t)n;
 	ret = cg_hello_parse(p->line, p->have, name);
 	if (ret == 0)
-		return;
+		return 0;
 	if (ret < 0) {
 		l->st.bad_hello++;
 		printable(p->line, p->have, shown, sizeof(shown));
 		cg_warn(MOD, "connection from %s: not a camguard hello line: \"%s\"",
 			p->peer, shown);
 		pending_remove(l, slot, true);
-		return;
+		return 0;
 	}
 	idx = cg_config_find_display(cfg, name);
 	if (idx < 0) {
@@ -319,10 +320,13 @@ void cg_listen_hello(struct cg_listener *l, const struct cg_config *cfg,
 		cg_warn(MOD, "connection from %s: no display '%s' in the config",
 			p->peer, name);
 		pending_remove(l, slot, true);
-		return;
+		return 0;
 	}
-	cg_sup_route(l, cfg, p->fd, (unsigned int)idx, p->peer);
+	out->fd = p->fd;
+	out->display = (unsigned int)idx;
+	snprintf(out->peer, sizeof(out->peer), "%s", p->peer);
 	pending_remove(l, slot, false);
+	return 1;
 }
 
 void cg_listen_timeouts(struct cg_listener *l, uint64_t now)

@@ -287,11 +287,17 @@ static void free_slots(void)
 
 /* ---- routing ------------------------------------------------------------ */
 
-int cg_sup_route(struct cg_listener *l, const struct cg_config *cfg, int fd,
-		 unsigned int display, const char *peer)
+/*
+ * Hands connection @hello to the worker of its display's owner, or closes
+ * it and counts why: the supervisor's copy is closed either way.
+ */
+static void route(struct cg_listener *l, const struct cg_config *cfg,
+		  const struct cg_hello *hello)
 {
-	const struct cg_config_display *dc = &cfg->displays[display];
-	struct cg_handoff h = { .display = display };
+	const struct cg_config_display *dc = &cfg->displays[hello->display];
+	const char *peer = hello->peer;
+	int fd = hello->fd;
+	struct cg_handoff h = { .display = hello->display };
 	char cbuf[CMSG_SPACE(sizeof(int))] = { 0 };
 	struct iovec iov = { .iov_base = &h, .iov_len = sizeof(h) };
 	struct msghdr msg = {
@@ -313,7 +319,7 @@ int cg_sup_route(struct cg_listener *l, const struct cg_config *cfg, int fd,
 		cg_warn(MOD, "connection from %s for display '%s': its owner's worker is not running",
 			peer, dc->name);
 		close(fd);
-		return 0;
+		return;
 	}
 	cm = CMSG_FIRSTHDR(&msg);
 	cm->cmsg_level = SOL_SOCKET;
@@ -330,7 +336,6 @@ int cg_sup_route(struct cg_listener *l, const struct cg_config *cfg, int fd,
 			 peer, dc->name);
 	}
 	close(fd);
-	return 0;
 }
 
 /* ---- signals, reload, the loop ------------------------------------------ */
@@ -483,6 +488,7 @@ static int run(void)
 	uint64_t next_stats = cg_now_ms() + CG_STATS_INTERVAL_MS;
 	struct cg_sup_stats last = { 0 };
 	struct pollfd *pfd = NULL;
+	struct cg_hello hello;
 	unsigned int pfd_cap = 0;
 	int timeout;
 
@@ -537,8 +543,9 @@ static int run(void)
 		 * same for control clients.
 		 */
 		for (i = l->n_pending; i-- > 0;)
-			if (pfd[1 + nlisten + i].revents)
-				cg_listen_hello(l, &sup.cfg, i);
+			if (pfd[1 + nlisten + i].revents &&
+			    cg_listen_hello(l, &sup.cfg, i, &hello) > 0)
+				route(l, &sup.cfg, &hello);
 		for (i = 0; i < nlisten; i++)
 			if (pfd[1 + i].revents)
 				cg_listen_accept(l, &sup.cfg, l->fds[i]);

@@ -182,7 +182,9 @@ static int build_tables(struct cg_worker *w)
 			 sizeof(*w->cams));
 	w->displays = calloc(cfg->n_displays ? cfg->n_displays : 1,
 			     sizeof(*w->displays));
-	if (!w->cams || !w->displays)
+	w->chans = calloc(cfg->n_displays ? cfg->n_displays : 1,
+			  sizeof(*w->chans));
+	if (!w->cams || !w->displays || !w->chans)
 		return -ENOMEM;
 	for (i = 0; i < cfg->n_cameras; i++) {
 		const struct cg_config_camera *cc = &cfg->cameras[i];
@@ -208,6 +210,7 @@ static int build_tables(struct cg_worker *w)
 			continue;
 		d->cfg = dc;
 		d->index = i;
+		d->chan = &w->chans[nd];
 		snprintf(d->mod, sizeof(d->mod), "display %s", dc->name);
 		for (j = 0; j < nc; j++)
 			if (w->cams[j].cfg == &cfg->cameras[dc->camera])
@@ -278,21 +281,6 @@ static int open_cameras(struct cg_worker *w)
 }
 
 /* ---- the loop ---------------------------------------------------------- */
-
-void cg_worker_note_cut(struct cg_worker *w, const struct cg_display *d,
-			unsigned int closed)
-{
-	struct cg_worker_note n = {
-		.kind = CG_NOTE_CUT,
-		.display = d->index,
-		.closed = closed,
-	};
-
-	/* Only camguardctl revoke waits for it: a full socket costs a wait. */
-	if (send(w->sock, &n, sizeof(n), MSG_DONTWAIT | MSG_NOSIGNAL) < 0)
-		cg_warn(d->mod, "cannot tell the supervisor it is cut off: %s",
-			strerror(errno));
-}
 
 static void receive_handoffs(struct cg_worker *w)
 {
@@ -483,6 +471,7 @@ static void worker_free(struct cg_worker *w)
 	if (w->jpeg)
 		cg_jpeg_encoder_free(w->jpeg);
 	free(w->cams);
+	free(w->chans);
 	free(w->displays);
 	if (w->sigfd >= 0)
 		close(w->sigfd);

@@ -21,12 +21,15 @@
 #include <stdint.h>
 #include <linux/camguard_stamp.h>
 
+#include "pixfmt.h"
+
 /* Largest frame side accepted, in pixels. */
-#define CG_STAMP_MAX_DIM	8192
+#define CG_STAMP_MAX_DIM	CG_PIXFMT_MAX_DIM
 
 /*
- * Validate a raw frame format and compute its layout. A @bytesperline of 0
- * means the minimum for the format; on success *@bytesperline holds the
+ * Validate a raw frame format and compute its layout (cg_pixfmt_frame_size()
+ * for a frame large enough to carry a stamp). A @bytesperline of 0 means
+ * the minimum for the format; on success *@bytesperline holds the
  * stride in use and *@sizeimage the bytes of one frame (as V4L2 reports it:
  * bytesperline * height, times 3 / 2 for NV12).
  */

@@ -17,10 +17,13 @@
  */
 int cg_parse_u32(const char *s, uint32_t min, uint32_t max, uint32_t *out);
 
-/* "WIDTHxHEIGHT" (x or X), each side 1..CG_STAMP_MAX_DIM. */
+/* "WIDTHxHEIGHT" (x or X), each side 1..CG_PIXFMT_MAX_DIM. */
 int cg_parse_size(const char *s, uint32_t *width, uint32_t *height);
 
-/* YUYV, RGB24 (or its fourcc RGB3), NV12, GREY; case-insensitive. */
+/*
+ * A name or alias of the pixel-format table (pixfmt.c: YUYV, RGB24 or its
+ * fourcc RGB3, NV12, GREY); case-insensitive.
+ */
 int cg_parse_fourcc(const char *s, uint32_t *fourcc);
 
 /* Name of a fourcc cg_parse_fourcc accepts, or NULL. */

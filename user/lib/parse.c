@@ -6,11 +6,9 @@
 #include <ctype.h>
 #include <errno.h>
 #include <stdlib.h>
-#include <strings.h>
-#include <linux/videodev2.h>
 
 #include "parse.h"
-#include "stamp.h"
+#include "pixfmt.h"
 
 /*
  * strtoul() accepts leading space, a sign (and negates!) and, with base 0,
@@ -64,47 +62,28 @@ int cg_parse_size(const char *s, uint32_t *width, uint32_t *height)
 		return -EINVAL;
 
 	if (wret || hret || !w || !h ||
-	    w > CG_STAMP_MAX_DIM || h > CG_STAMP_MAX_DIM)
+	    w > CG_PIXFMT_MAX_DIM || h > CG_PIXFMT_MAX_DIM)
 		return -ERANGE;
 	*width = w;
 	*height = h;
 	return 0;
 }
 
-static const struct {
-	const char *name;
-	uint32_t fourcc;
-} cg_formats[] = {
-	{ "YUYV", V4L2_PIX_FMT_YUYV },
-	{ "RGB24", V4L2_PIX_FMT_RGB24 },
-	{ "RGB3", V4L2_PIX_FMT_RGB24 },
-	{ "NV12", V4L2_PIX_FMT_NV12 },
-	{ "GREY", V4L2_PIX_FMT_GREY },
-};
-
 int cg_parse_fourcc(const char *s, uint32_t *fourcc)
 {
-	size_t i;
+	const struct cg_pixfmt *pf = cg_pixfmt_named(s);
 
-	if (!s || !fourcc)
+	if (!pf || !fourcc)
 		return -EINVAL;
-	for (i = 0; i < sizeof(cg_formats) / sizeof(cg_formats[0]); i++) {
-		if (!strcasecmp(s, cg_formats[i].name)) {
-			*fourcc = cg_formats[i].fourcc;
-			return 0;
-		}
-	}
-	return -EINVAL;
+	*fourcc = pf->fourcc;
+	return 0;
 }
 
 const char *cg_fourcc_name(uint32_t fourcc)
 {
-	size_t i;
+	const struct cg_pixfmt *pf = cg_pixfmt_find(fourcc);
 
-	for (i = 0; i < sizeof(cg_formats) / sizeof(cg_formats[0]); i++)
-		if (cg_formats[i].fourcc == fourcc)
-			return cg_formats[i].name;
-	return NULL;
+	return pf ? pf->name : NULL;
 }
 
 #define JPEG_SOI	0xd8

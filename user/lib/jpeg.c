@@ -5,10 +5,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <linux/videodev2.h>
+#include <linux/camguard_stamp.h>
 #include <turbojpeg.h>
 
 #include "jpeg.h"
-#include "stamp.h"
+#include "pixfmt.h"
 
 struct cg_jpeg_encoder {
 	tjhandle tj;
@@ -126,6 +127,7 @@ int cg_jpeg_encode(struct cg_jpeg_encoder *enc, const void *frame, size_t len,
 	const unsigned char *planes[3] = { NULL, NULL, NULL };
 	int strides[3] = { 0, 0, 0 };
 	const uint8_t *src = frame;
+	const struct cg_pixfmt *pf;
 	size_t sizeimage, luma, chroma;
 	unsigned long out_len;
 	int subsamp, ret;
@@ -133,19 +135,26 @@ int cg_jpeg_encode(struct cg_jpeg_encoder *enc, const void *frame, size_t len,
 	if (!enc || !frame || !jpeg || !jpeg_len || quality < 1 ||
 	    quality > 100)
 		return -EINVAL;
-	/* The V4L2 layout rules, shared with the stamp code. */
-	ret = cg_stamp_frame_size(fourcc, width, height, &bytesperline,
-				  &sizeimage);
+	/*
+	 * The V4L2 layout of the pixel-format table; frames too small to
+	 * carry a stamp are refused, as they always were.
+	 */
+	if (width < CAMGUARD_STAMP_MIN_WIDTH ||
+	    height < CAMGUARD_STAMP_MIN_HEIGHT)
+		return -EINVAL;
+	ret = cg_pixfmt_frame_size(fourcc, width, height, &bytesperline,
+				   &sizeimage);
 	if (ret)
 		return ret;
 	if (len < sizeimage)
 		return -EMSGSIZE;
 
+	pf = cg_pixfmt_find(fourcc);
 	luma = (size_t)width * height;
+	chroma = (size_t)(width / pf->hsub) * (height / pf->vsub);
 	switch (fourcc) {
 	case V4L2_PIX_FMT_YUYV:
 		subsamp = TJSAMP_422;
-		chroma = (size_t)(width / 2) * height;
 		ret = cg_reserve(&enc->planes, &enc->planes_size,
 				 luma + 2 * chroma);
 		if (ret)
@@ -156,11 +165,10 @@ int cg_jpeg_encode(struct cg_jpeg_encoder *enc, const void *frame, size_t len,
 		cg_split_yuyv(src, width, height, bytesperline, enc->planes,
 			      enc->planes + luma, enc->planes + luma + chroma);
 		strides[0] = (int)width;
-		strides[1] = strides[2] = (int)(width / 2);
+		strides[1] = strides[2] = (int)(width / pf->hsub);
 		break;
 	case V4L2_PIX_FMT_NV12:
 		subsamp = TJSAMP_420;
-		chroma = (size_t)(width / 2) * (height / 2);
 		ret = cg_reserve(&enc->planes, &enc->planes_size, 2 * chroma);
 		if (ret)
 			return ret;
@@ -172,14 +180,14 @@ int cg_jpeg_encode(struct cg_jpeg_encoder *enc, const void *frame, size_t len,
 			      height, bytesperline, enc->planes,
 			      enc->planes + chroma);
 		strides[0] = (int)bytesperline;
-		strides[1] = strides[2] = (int)(width / 2);
+		strides[1] = strides[2] = (int)(width / pf->hsub);
 		break;
 	case V4L2_PIX_FMT_GREY:
 		subsamp = TJSAMP_GRAY;
 		planes[0] = src;
 		strides[0] = (int)bytesperline;
 		break;
-	default:	/* RGB24: cg_stamp_frame_size() accepted nothing else */
+	default:	/* RGB24: the table holds nothing else */
 		subsamp = TJSAMP_420;
 		break;
 	}

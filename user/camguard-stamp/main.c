@@ -292,7 +292,8 @@ static void scan_file(struct scan *sc, const char *name, uint8_t *frame)
 /* Check the raw format options together, now that all are known. */
 static size_t raw_frame_size(struct options *opt)
 {
-	const char *fmt = cg_fourcc_name(opt->fourcc);
+	const struct cg_pixfmt *pf = cg_pixfmt_find(opt->fourcc);
+	const char *fmt = pf->name;
 	uint32_t min_bpl = 0;
 	size_t size;
 
@@ -305,7 +306,7 @@ static size_t raw_frame_size(struct options *opt)
 				&min_bpl, &size))
 		usage_error("bad --size '%ux%u': %s needs an even width%s",
 			    opt->width, opt->height, fmt,
-			    opt->fourcc == V4L2_PIX_FMT_NV12 ?
+			    pf->vsub > 1 ?
 			    " and height" : "");
 	if (opt->bytesperline && opt->bytesperline < min_bpl)
 		usage_error("bad --bytesperline '%u': %s %ux%u needs at least %u",

@@ -25,8 +25,9 @@ struct cg_jpeg_encoder *cg_jpeg_encoder_new(void);
 void cg_jpeg_encoder_free(struct cg_jpeg_encoder *enc);
 
 /*
- * Encode one raw V4L2 frame (YUYV, NV12, GREY or RGB24; layout as
- * cg_stamp_frame_size() computes it, bytesperline 0 = minimum) at
+ * Encode one raw V4L2 frame (a format of pixfmt.h's table, at least
+ * CAMGUARD_STAMP_MIN_WIDTH x CAMGUARD_STAMP_MIN_HEIGHT; layout as
+ * cg_pixfmt_frame_size() computes it, bytesperline 0 = minimum) at
  * @quality. YUV formats go to the JPEG encoder as planes, without a detour
  * through RGB: YUYV as 4:2:2, NV12 as 4:2:0, GREY as greyscale; RGB24 is
  * compressed as 4:2:0. *@jpeg points into the encoder's buffer, valid

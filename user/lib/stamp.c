@@ -2,13 +2,15 @@
 /*
  * Encoder and decoder for the camguard pixel stamp. The layout is defined
  * once, in <linux/camguard_stamp.h>; this file only maps it onto the pixel
- * formats the virtual camera produces and onto decoded JPEG luma.
+ * formats the virtual camera produces (their geometry is pixfmt.c's) and
+ * onto decoded JPEG luma.
  */
 #include <errno.h>
 #include <string.h>
 #include <linux/videodev2.h>
 
 #include "jpeg.h"
+#include "pixfmt.h"
 #include "stamp.h"
 
 #define CHROMA_NEUTRAL	128
@@ -24,48 +26,6 @@ struct cg_plane {
 	uint32_t channels;	/* averaged together: 3 for RGB, else 1 */
 };
 
-struct cg_format {
-	uint32_t bytes_per_pixel;	/* in the first plane */
-	uint32_t pixel_step;
-	uint32_t channels;
-	int even_width;
-	int even_height;
-	int nv12;
-};
-
-static int cg_lookup_format(uint32_t fourcc, struct cg_format *fmt)
-{
-	memset(fmt, 0, sizeof(*fmt));
-	switch (fourcc) {
-	case V4L2_PIX_FMT_YUYV:
-		fmt->bytes_per_pixel = 2;
-		fmt->pixel_step = 2;
-		fmt->channels = 1;
-		fmt->even_width = 1;
-		return 0;
-	case V4L2_PIX_FMT_RGB24:
-		fmt->bytes_per_pixel = 3;
-		fmt->pixel_step = 3;
-		fmt->channels = 3;
-		return 0;
-	case V4L2_PIX_FMT_NV12:
-		fmt->bytes_per_pixel = 1;
-		fmt->pixel_step = 1;
-		fmt->channels = 1;
-		fmt->even_width = 1;
-		fmt->even_height = 1;
-		fmt->nv12 = 1;
-		return 0;
-	case V4L2_PIX_FMT_GREY:
-		fmt->bytes_per_pixel = 1;
-		fmt->pixel_step = 1;
-		fmt->channels = 1;
-		return 0;
-	default:
-		return -EINVAL;
-	}
-}
-
 static int cg_size_ok(uint32_t width, uint32_t height)
 {
 	return width >= CAMGUARD_STAMP_MIN_WIDTH &&
@@ -73,52 +33,25 @@ static int cg_size_ok(uint32_t width, uint32_t height)
 	       width <= CG_STAMP_MAX_DIM && height <= CG_STAMP_MAX_DIM;
 }
 
-static int cg_layout(uint32_t fourcc, uint32_t width, uint32_t height,
-		     uint32_t *bytesperline, size_t *sizeimage,
-		     struct cg_format *fmt)
+/* The format's row and the layout of a frame that can carry a stamp. */
+static const struct cg_pixfmt *cg_layout(uint32_t fourcc, uint32_t width,
+					 uint32_t height,
+					 uint32_t *bytesperline,
+					 size_t *sizeimage)
 {
-	uint32_t min_bpl, lines;
-	size_t size;
-	int ret;
-
-	ret = cg_lookup_format(fourcc, fmt);
-	if (ret)
-		return ret;
-	if (!cg_size_ok(width, height))
-		return -EINVAL;
-	if ((fmt->even_width && width % 2) || (fmt->even_height && height % 2))
-		return -EINVAL;
-
-	/* Cannot overflow: width <= CG_STAMP_MAX_DIM. */
-	min_bpl = width * fmt->bytes_per_pixel;
-	if (!*bytesperline)
-		*bytesperline = min_bpl;
-	else if (*bytesperline < min_bpl)
-		return -EINVAL;
-
-	lines = fmt->nv12 ? height + height / 2 : height;
-	if (__builtin_mul_overflow((size_t)*bytesperline, (size_t)lines, &size))
-		return -EINVAL;
-	*sizeimage = size;
-	return 0;
+	if (!cg_size_ok(width, height) ||
+	    cg_pixfmt_frame_size(fourcc, width, height, bytesperline,
+				 sizeimage))
+		return NULL;
+	return cg_pixfmt_find(fourcc);
 }
 
 int cg_stamp_frame_size(uint32_t fourcc, uint32_t width, uint32_t height,
 			uint32_t *bytesperline, size_t *sizeimage)
 {
-	struct cg_format fmt;
-	uint32_t bpl;
-	size_t size;
-	int ret;
-
-	if (!bytesperline || !sizeimage)
+	if (!bytesperline || !sizeimage ||
+	    !cg_layout(fourcc, width, height, bytesperline, sizeimage))
 		return -EINVAL;
-	bpl = *bytesperline;
-	ret = cg_layout(fourcc, width, height, &bpl, &size, &fmt);
-	if (ret)
-		return ret;
-	*bytesperline = bpl;
-	*sizeimage = size;
 	return 0;
 }
 
@@ -159,24 +92,22 @@ int cg_stamp_decode_raw(const void *buf, size_t len, uint32_t fourcc,
 			uint32_t width, uint32_t height, uint32_t bytesperline,
 			struct camguard_stamp *out)
 {
-	struct cg_format fmt;
+	const struct cg_pixfmt *pf;
 	struct cg_plane plane;
 	size_t sizeimage;
-	int ret;
 
 	if (!buf || !out)
 		return -EINVAL;
-	ret = cg_layout(fourcc, width, height, &bytesperline, &sizeimage,
-			&fmt);
-	if (ret)
-		return ret;
+	pf = cg_layout(fourcc, width, height, &bytesperline, &sizeimage);
+	if (!pf)
+		return -EINVAL;
 	if (len < sizeimage)
 		return -EMSGSIZE;
 
 	plane.base = buf;
 	plane.stride = bytesperline;
-	plane.pixel_step = fmt.pixel_step;
-	plane.channels = fmt.channels;
+	plane.pixel_step = pf->bytes_per_pixel;
+	plane.channels = pf->luma_samples;
 	return cg_decode_plane(&plane, width, height, out);
 }
 
@@ -222,18 +153,14 @@ int cg_stamp_draw_raw(void *buf, size_t len, uint32_t fourcc,
 		      const struct camguard_stamp *s)
 {
 	uint8_t payload[CAMGUARD_STAMP_BYTES];
-	struct cg_format fmt;
 	size_t sizeimage;
 	uint32_t cell;
 	unsigned int i;
-	int ret;
 
 	if (!buf || !s)
 		return -EINVAL;
-	ret = cg_layout(fourcc, width, height, &bytesperline, &sizeimage,
-			&fmt);
-	if (ret)
-		return ret;
+	if (!cg_layout(fourcc, width, height, &bytesperline, &sizeimage))
+		return -EINVAL;
 	if (len < sizeimage)
 		return -EMSGSIZE;
 
