@@ -56,21 +56,6 @@ FIXTURE_TEARDOWN(acc)
 		cg_nl_close(&self->audit);
 }
 
-static int audit_wait(struct cg_nl *nl, uint32_t reason, int ms, struct cg_msg *ev)
-{
-	int64_t deadline = cg_now_ms() + ms;
-
-	for (;;) {
-		int64_t left = deadline - cg_now_ms();
-		int ret = cg_nl_event_cmd(nl, CAMGUARD_CMD_AUDIT, left > 0 ? (int)left : 0, ev);
-
-		if (ret <= 0)
-			return ret;
-		if (cg_msg_u32(ev, CAMGUARD_A_REASON) == reason)
-			return 1;
-	}
-}
-
 /* ---- attach to another owner's camera ------------------------------------- */
 
 TEST_F_TIMEOUT(acc, cross_owner_attach_refused, 120)
@@ -97,7 +82,7 @@ TEST_F_TIMEOUT(acc, cross_owner_attach_refused, 120)
 	chan = (uint32_t)m.v[0];
 	EXPECT_CHILD_OK(&b, 20000);
 	/* audited, naming B, the camera and the channel */
-	ASSERT_EQ(1, audit_wait(&self->audit, CAMGUARD_REASON_OWNER_MISMATCH, cg_tmo(3000), &ev));
+	ASSERT_EQ(1, cg_audit_wait(&self->audit, CAMGUARD_REASON_OWNER_MISMATCH, cg_tmo(3000), &ev));
 	EXPECT_EQ(CG_UID_B, cg_msg_u32(&ev, CAMGUARD_A_OWNER_UID));
 	EXPECT_EQ(CG_GID_B, cg_msg_u32(&ev, CAMGUARD_A_OWNER_GID));
 	EXPECT_EQ(CAM, cg_msg_u32(&ev, CAMGUARD_A_CAM_ID));
@@ -207,7 +192,7 @@ TEST_F_TIMEOUT(acc, passed_socket_refused_for_other_uid, 90)
 	EXPECT_CHILD_OK(&b, 30000);
 	cg_say(a.ctl, 'Q', 0);
 	EXPECT_CHILD_OK(&a, 30000);
-	ASSERT_EQ(1, audit_wait(&self->audit, CAMGUARD_REASON_NOT_OPENER, cg_tmo(3000), &ev));
+	ASSERT_EQ(1, cg_audit_wait(&self->audit, CAMGUARD_REASON_NOT_OPENER, cg_tmo(3000), &ev));
 	EXPECT_EQ(CG_UID_B, cg_msg_u32(&ev, CAMGUARD_A_OWNER_UID));
 }
 
@@ -328,7 +313,7 @@ TEST_F_TIMEOUT(adm, admin_commands_and_audit_group_refused, 60)
 	cg_nl_drain(&self->audit);
 	ASSERT_EQ(0, cg_spawn(&p, variant->who, not_admin_child, NULL));
 	EXPECT_CHILD_OK(&p, 30000);
-	ASSERT_EQ(1, audit_wait(&self->audit, CAMGUARD_REASON_NOT_ADMIN, cg_tmo(3000), &ev));
+	ASSERT_EQ(1, cg_audit_wait(&self->audit, CAMGUARD_REASON_NOT_ADMIN, cg_tmo(3000), &ev));
 	EXPECT_EQ(CG_UID_A, cg_msg_u32(&ev, CAMGUARD_A_OWNER_UID));
 	/* root can */
 	EXPECT_NL(0, &self->nl, cg_cam_mute(&self->nl, CAM, 1));
@@ -678,7 +663,7 @@ TEST_F_TIMEOUT(acc, limit_channels_per_user, 60)
 	cg_say(b.ctl, 'Q', 0);
 	EXPECT_CHILD_OK(&a, 20000);
 	EXPECT_CHILD_OK(&b, 20000);
-	ASSERT_EQ(1, audit_wait(&self->audit, CAMGUARD_REASON_LIMIT, cg_tmo(3000), &ev));
+	ASSERT_EQ(1, cg_audit_wait(&self->audit, CAMGUARD_REASON_LIMIT, cg_tmo(3000), &ev));
 	EXPECT_EQ(CG_UID_A, cg_msg_u32(&ev, CAMGUARD_A_OWNER_UID));
 	/* closing the sockets released them all */
 	EXPECT_EQ(0, cg_chan_get(&self->nl, NULL, 0));
@@ -704,7 +689,7 @@ TEST_F_TIMEOUT(acc, limit_channels_global, 60)
 	cg_say(b.ctl, 'Q', 0);
 	EXPECT_CHILD_OK(&a, 20000);
 	EXPECT_CHILD_OK(&b, 20000);
-	ASSERT_EQ(1, audit_wait(&self->audit, CAMGUARD_REASON_LIMIT, cg_tmo(3000), &ev));
+	ASSERT_EQ(1, cg_audit_wait(&self->audit, CAMGUARD_REASON_LIMIT, cg_tmo(3000), &ev));
 	EXPECT_EQ(CG_UID_B, cg_msg_u32(&ev, CAMGUARD_A_OWNER_UID));
 	EXPECT_EQ(have, cg_chan_get(&self->nl, NULL, 0));
 }

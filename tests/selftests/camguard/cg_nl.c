@@ -534,6 +534,19 @@ int cg_nl_event_cmd(struct cg_nl *nl, int cmd, int timeout_ms, struct cg_msg *ev
 	}
 }
 
+int cg_audit_wait(struct cg_nl *nl, uint32_t reason, int timeout_ms, struct cg_msg *ev)
+{
+	int64_t deadline = cg_nl_now_ms() + timeout_ms;
+
+	for (;;) {
+		int64_t left = deadline - cg_nl_now_ms();
+		int ret = cg_nl_event_cmd(nl, CAMGUARD_CMD_AUDIT, left > 0 ? (int)left : 0, ev);
+
+		if (ret <= 0 || cg_msg_u32(ev, CAMGUARD_A_REASON) == reason)
+			return ret;
+	}
+}
+
 int cg_nl_drain(struct cg_nl *nl)
 {
 	struct cg_msg *m = malloc(sizeof(*m));

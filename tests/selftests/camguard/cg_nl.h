@@ -119,6 +119,8 @@ int cg_nl_event(struct cg_nl *nl, int timeout_ms, struct cg_msg *ev);
 int cg_nl_event_cmd(struct cg_nl *nl, int cmd, int timeout_ms, struct cg_msg *ev);
 /* Discard queued and pending events; returns how many. */
 int cg_nl_drain(struct cg_nl *nl);
+/* Next AUDIT event of @reason (others are discarded); as cg_nl_event(). */
+int cg_audit_wait(struct cg_nl *nl, uint32_t reason, int timeout_ms, struct cg_msg *ev);
 
 /* ---- camguard requests ------------------------------------------------- */
 

@@ -92,18 +92,13 @@ static int audit_limit(struct cg_nl *nl, uint32_t limit, uint32_t user, int ms,
 		       struct cg_msg *ev)
 {
 	int64_t deadline = cg_now_ms() + ms;
+	int ret;
 
-	for (;;) {
-		int64_t left = deadline - cg_now_ms();
-		int ret = cg_nl_event_cmd(nl, CAMGUARD_CMD_AUDIT, left > 0 ? (int)left : 0, ev);
-
-		if (ret <= 0)
-			return ret;
-		if (cg_msg_u32(ev, CAMGUARD_A_REASON) == CAMGUARD_REASON_LIMIT &&
-		    cg_msg_u32(ev, CAMGUARD_A_LIMIT) == limit &&
-		    cg_msg_u32(ev, CAMGUARD_A_USER_UID) == user)
-			return 1;
-	}
+	do
+		ret = cg_audit_wait(nl, CAMGUARD_REASON_LIMIT, (int)(deadline - cg_now_ms()), ev);
+	while (ret == 1 && (cg_msg_u32(ev, CAMGUARD_A_LIMIT) != limit ||
+			    cg_msg_u32(ev, CAMGUARD_A_USER_UID) != user));
+	return ret;
 }
 
 /* ---- channels per user ---------------------------------------------------- */
@@ -370,9 +365,7 @@ TEST_F_TIMEOUT(lim, owner_evicts_strangers_from_full_idle_camera, 120)
 	for (i = sa.n - 1; i >= 0; i--) {
 		int ret;
 
-		do
-			ret = cg_nl_event_cmd(&self->audit, CAMGUARD_CMD_AUDIT, cg_tmo(3000), &ev);
-		while (ret == 1 && cg_msg_u32(&ev, CAMGUARD_A_REASON) != CAMGUARD_REASON_EVICTED);
+		ret = cg_audit_wait(&self->audit, CAMGUARD_REASON_EVICTED, cg_tmo(3000), &ev);
 		ASSERT_EQ(1, ret);
 		EXPECT_EQ(CG_UID_A, cg_msg_u32(&ev, CAMGUARD_A_OWNER_UID));
 		EXPECT_EQ(m.v[i], cg_msg_u32(&ev, CAMGUARD_A_CHAN_ID));

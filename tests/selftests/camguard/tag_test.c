@@ -128,21 +128,6 @@ FIXTURE_TEARDOWN(tag)
 }
 
 /* An AUDIT event with @reason within @ms (others skipped): 1, 0, -errno. */
-static int audit_wait(struct cg_nl *nl, uint32_t reason, int ms, struct cg_msg *ev)
-{
-	int64_t deadline = cg_now_ms() + ms;
-
-	for (;;) {
-		int64_t left = deadline - cg_now_ms();
-		int ret = cg_nl_event_cmd(nl, CAMGUARD_CMD_AUDIT, left > 0 ? (int)left : 0, ev);
-
-		if (ret <= 0)
-			return ret;
-		if (cg_msg_u32(ev, CAMGUARD_A_REASON) == reason)
-			return 1;
-	}
-}
-
 /* STREAM_START / STOP go only to channels that asked for them. */
 static int stream_events_child(void *arg, int ctl)
 {
@@ -516,7 +501,7 @@ TEST_F_TIMEOUT(tag, other_owner_frames_are_withheld, 180)
 	EXPECT_LT(cg_msg_stat(&cam0, CAMGUARD_STAT_FRAMES_TAGGED),
 		  cg_msg_stat(&cam1, CAMGUARD_STAT_FRAMES_TAGGED));
 	/* audit: frames of B withheld from A's channel */
-	ret = audit_wait(&self->audit, CAMGUARD_REASON_FRAME_WITHHELD, cg_tmo(3000), &ev);
+	ret = cg_audit_wait(&self->audit, CAMGUARD_REASON_FRAME_WITHHELD, cg_tmo(3000), &ev);
 	ASSERT_EQ(1, ret) TH_LOG("no FRAME_WITHHELD audit event");
 	EXPECT_EQ(CG_UID_B, cg_msg_u32(&ev, CAMGUARD_A_OWNER_UID));
 	EXPECT_EQ(CAM, cg_msg_u32(&ev, CAMGUARD_A_CAM_ID));
@@ -565,7 +550,7 @@ TEST_F_TIMEOUT(tag, bound_camera_refuses_others, 180)
 	EXPECT_CHILD_OK(&p, 20000);
 	ASSERT_EQ(0, cg_spawn(&p, &cg_b, cg_viewer_child, &vb));
 	EXPECT_CHILD_OK(&p, 20000);
-	EXPECT_EQ(1, audit_wait(&self->audit, CAMGUARD_REASON_CAMERA_BOUND, cg_tmo(3000), &ev));
+	EXPECT_EQ(1, cg_audit_wait(&self->audit, CAMGUARD_REASON_CAMERA_BOUND, cg_tmo(3000), &ev));
 	EXPECT_EQ(CG_UID_B, cg_msg_u32(&ev, CAMGUARD_A_OWNER_UID));
 	ASSERT_EQ(0, cg_cam_get(&self->nl, CAM, &cam1));
 	EXPECT_LT(cg_msg_stat(&cam0, CAMGUARD_STAT_REFUSED), cg_msg_stat(&cam1, CAMGUARD_STAT_REFUSED));
