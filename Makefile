@@ -3,7 +3,8 @@
 # camguard top-level Makefile.
 #
 #   make                 module (for KVER/KDIR), userspace programs, unit tests
-#   make module          just the module; KVER=<uname -r> or KDIR=<build tree>
+#   make module          the modules (camguard.ko, camguard_vcam.ko);
+#                        KVER=<uname -r> or KDIR=<build tree>
 #   make modules-all     the module for every kernel the VM runner boots
 #   make check           everything the README promises (host + VM tests)
 #   make demo            the virtual camera streaming to displays, in a VM
@@ -30,7 +31,8 @@ override CFLAGS += -std=gnu11 -Wall -Wextra -Wshadow -Wformat=2 -Wmissing-protot
 	  -Wstrict-prototypes -D_GNU_SOURCE -I$(TOP)/include/uapi -I$(TOP)/user/lib
 LDFLAGS ?=
 
-KMOD_SRCS := Kbuild $(wildcard kmod/*.c kmod/*.h include/linux/*.h include/uapi/linux/*.h)
+KMOD_SRCS := Kbuild $(wildcard kmod/*.c kmod/*.h drivers/vcam/* include/linux/*.h \
+	include/uapi/linux/*.h)
 
 .PHONY: all module modules-all user unit check unit-check vm-check checkpatch \
 	sparse clean demo soak
@@ -47,17 +49,22 @@ $(MODDIR)/kconfig-$(KCONF_ID):
 	@mkdir -p $(MODDIR) && rm -f $(MODDIR)/kconfig-* && touch $@
 
 # Copy the sources into a per-kernel tree and build there (Kbuild writes its
-# objects next to the sources).
+# objects next to the sources). One build makes both modules: the core,
+# camguard.ko, and the virtual camera, camguard_vcam.ko, which needs the
+# core's symbols (modpost finds them in the same build).
 $(MODDIR)/camguard.ko: $(KMOD_SRCS) $(MODDIR)/kconfig-$(KCONF_ID)
 	@test -d $(KDIR) || { echo "no kernel build tree at $(KDIR): install linux-headers or set KDIR" >&2; exit 1; }
 	@mkdir -p $(MODDIR)
-	@rsync -a --delete --include='Kbuild' --include='kmod/***' --include='include/***' --exclude='*' ./ $(MODDIR)/src/
+	@rsync -a --delete --include='Kbuild' --include='kmod/***' --include='include/***' \
+		--include='drivers/' --include='drivers/vcam/***' --exclude='*' ./ $(MODDIR)/src/
 	$(MAKE) -C $(KDIR) M=$(MODDIR)/src W=$(W) modules
+	@cp $(MODDIR)/src/drivers/vcam/camguard_vcam.ko $(MODDIR)/
 	@cp $(MODDIR)/src/camguard.ko $@
 
 # Static checks of the kernel code. checkpatch.pl comes from Debian's
 # linux-source package (scripts/kernel-src), run over whole files.
-CHECKPATCH_FILES := $(wildcard kmod/*.c kmod/*.h include/linux/*.h include/uapi/linux/*.h) Kbuild
+CHECKPATCH_FILES := $(wildcard kmod/*.c kmod/*.h drivers/vcam/*.[ch] include/linux/*.h \
+	include/uapi/linux/*.h) Kbuild drivers/vcam/Kbuild
 
 checkpatch:
 	@cp=$$(scripts/kernel-src scripts/checkpatch.pl scripts/spelling.txt \

@@ -25,7 +25,7 @@
 #include <linux/spinlock.h>
 #include <linux/workqueue.h>
 
-#include "camguard.h"
+#include "internal.h"
 
 /* Index of the audit group in the family's mcgrps (netlink.c). */
 #define CG_MCGRP_AUDIT	0
@@ -59,10 +59,10 @@ struct cg_audit_slot {
 };
 
 static DEFINE_SPINLOCK(cg_audit_lock);
-static struct cg_audit_slot cg_audit_slots[CG_AUDIT_SLOTS];	/* under lock */
-static bool cg_audit_stopped;					/* under lock */
-static void cg_audit_flush(struct work_struct *work);
-static DECLARE_DELAYED_WORK(cg_audit_flush_work, cg_audit_flush);
+static struct cg_audit_slot audit_slots[CG_AUDIT_SLOTS];	/* under lock */
+static bool audit_stopped;					/* under lock */
+static void audit_flush(struct work_struct *work);
+static DECLARE_DELAYED_WORK(cg_audit_flush_work, audit_flush);
 
 /* The most audit_fill() puts: every optional attribute present. */
 #define CG_AUDIT_EVENT_SIZE						\
@@ -154,7 +154,7 @@ static struct cg_audit_slot *audit_slot(kuid_t user)
 	struct cg_audit_slot *slot, *spare = NULL;
 
 	lockdep_assert_held(&cg_audit_lock);
-	for (slot = cg_audit_slots; slot < cg_audit_slots + CG_AUDIT_SLOTS;
+	for (slot = audit_slots; slot < audit_slots + CG_AUDIT_SLOTS;
 	     slot++) {
 		if (uid_eq(slot->user, user))
 			return slot;
@@ -164,7 +164,7 @@ static struct cg_audit_slot *audit_slot(kuid_t user)
 			spare = slot;
 	}
 	if (!spare)
-		return &cg_audit_slots[CG_AUDIT_SLOTS - 1];
+		return &audit_slots[CG_AUDIT_SLOTS - 1];
 	spare->user = user;
 	spare->begin = jiffies;
 	spare->sent = 0;
@@ -191,7 +191,7 @@ static void audit_hold(struct cg_audit_slot *slot, const struct cg_audit *a)
 	}
 	sum->events++;
 	sum->count += a->count;
-	if (!cg_audit_stopped)
+	if (!audit_stopped)
 		schedule_delayed_work(&cg_audit_flush_work, HZ);
 }
 
@@ -206,7 +206,7 @@ void cg_audit(const struct cg_audit *a)
 		return;
 
 	spin_lock_irqsave(&cg_audit_lock, flags);
-	if (cg_audit_stopped) {
+	if (audit_stopped) {
 		spin_unlock_irqrestore(&cg_audit_lock, flags);
 		return;
 	}
@@ -239,14 +239,14 @@ void cg_audit(const struct cg_audit *a)
  * others. A summary that cannot be sent (no memory) goes back for the next
  * round, so the tally stays whole.
  */
-static void cg_audit_flush(struct work_struct *work)
+static void audit_flush(struct work_struct *work)
 {
 	struct cg_audit_sum sums[CG_AUDIT_SUMS + 1];
 	bool again = false;
 	unsigned int i, n;
 
 	for (i = 0; i < CG_AUDIT_SLOTS; i++) {
-		struct cg_audit_slot *slot = &cg_audit_slots[i];
+		struct cg_audit_slot *slot = &audit_slots[i];
 		struct cg_audit_sum *s;
 
 		spin_lock_irq(&cg_audit_lock);
@@ -281,7 +281,7 @@ static void cg_audit_flush(struct work_struct *work)
 		}
 	}
 	spin_lock_irq(&cg_audit_lock);
-	if (again && !cg_audit_stopped)
+	if (again && !audit_stopped)
 		schedule_delayed_work(&cg_audit_flush_work, HZ);
 	spin_unlock_irq(&cg_audit_lock);
 }
@@ -333,14 +333,14 @@ void cg_audit_init(void)
 	unsigned int i;
 
 	for (i = 0; i < CG_AUDIT_SLOTS; i++)
-		cg_audit_slots[i].user = INVALID_UID;
+		audit_slots[i].user = INVALID_UID;
 }
 
 /* Before the family goes: nothing is sent after this returns. */
 void cg_audit_exit(void)
 {
 	spin_lock_irq(&cg_audit_lock);
-	cg_audit_stopped = true;
+	audit_stopped = true;
 	spin_unlock_irq(&cg_audit_lock);
 	cancel_delayed_work_sync(&cg_audit_flush_work);
 }

@@ -13,7 +13,7 @@
 #include <media/v4l2-dev.h>
 #include <media/videobuf2-core.h>
 
-#include "camguard.h"
+#include "internal.h"
 
 struct camguard_camera *camguard_camera_register(struct video_device *vdev,
 						 const char *name)

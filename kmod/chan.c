@@ -21,13 +21,13 @@
 #include <net/net_namespace.h>
 #include <net/sock.h>
 
-#include "camguard.h"
+#include "internal.h"
 
-static struct workqueue_struct *cg_chan_wq;
-static u32 cg_chan_next_id;
-static unsigned int cg_nr_chans;	/* under cg_lock */
+static struct workqueue_struct *chan_wq;
+static u32 chan_next_id;
+static unsigned int nr_chans;	/* under cg_lock */
 
-static unsigned int cg_chan_count_user(kuid_t user)
+static unsigned int chan_count_user(kuid_t user)
 {
 	struct cg_chan *chan;
 	unsigned int n = 0;
@@ -43,13 +43,13 @@ static unsigned int cg_chan_count_user(kuid_t user)
  * header, checked under cg_lock: CAMGUARD_LIMIT_NONE if it may, else the
  * limit that refuses, named in @extack.
  */
-static enum camguard_limit cg_chan_limit(kuid_t user,
-					 struct netlink_ext_ack *extack)
+static enum camguard_limit chan_limit(kuid_t user,
+				      struct netlink_ext_ack *extack)
 {
 	unsigned int max = READ_ONCE(cg_max_channels);
-	unsigned int held = cg_chan_count_user(user);
+	unsigned int held = chan_count_user(user);
 
-	if (cg_nr_chans >= max) {
+	if (nr_chans >= max) {
 		NL_SET_ERR_MSG(extack, "camguard: no channel left (max_channels)");
 		return CAMGUARD_LIMIT_CHANNELS;
 	}
@@ -58,14 +58,14 @@ static enum camguard_limit cg_chan_limit(kuid_t user,
 		return CAMGUARD_LIMIT_CHANNELS_PER_USER;
 	}
 	/* The last eighth is kept for users who hold none yet. */
-	if (held && cg_nr_chans >= max - DIV_ROUND_UP(max, 8)) {
+	if (held && nr_chans >= max - DIV_ROUND_UP(max, 8)) {
 		NL_SET_ERR_MSG(extack, "camguard: last channels kept for users with none");
 		return CAMGUARD_LIMIT_CHANNELS_RESERVED;
 	}
 	return CAMGUARD_LIMIT_NONE;
 }
 
-static void cg_chan_free(struct cg_chan *chan)
+static void chan_free(struct cg_chan *chan)
 {
 	if (!IS_ERR_OR_NULL(chan->hmac))
 		crypto_free_shash(chan->hmac);
@@ -75,10 +75,10 @@ static void cg_chan_free(struct cg_chan *chan)
 	kfree_sensitive(chan);
 }
 
-static void cg_chan_free_work(struct work_struct *work)
+static void chan_free_work(struct work_struct *work)
 {
-	cg_chan_free(container_of(to_rcu_work(work), struct cg_chan,
-				  free_work));
+	chan_free(container_of(to_rcu_work(work), struct cg_chan,
+			       free_work));
 }
 
 struct cg_chan *cg_chan_new(const struct cred *cred, struct sock *sk,
@@ -98,7 +98,7 @@ struct cg_chan *cg_chan_new(const struct cred *cred, struct sock *sk,
 
 	lockdep_assert_held(&cg_lock);
 
-	a.limit = cg_chan_limit(a.user, extack);
+	a.limit = chan_limit(a.user, extack);
 	if (a.limit) {
 		cg_audit(&a);
 		return ERR_PTR(-ENOSPC);
@@ -108,7 +108,7 @@ struct cg_chan *cg_chan_new(const struct cred *cred, struct sock *sk,
 	if (!chan)
 		return ERR_PTR(-ENOMEM);
 	INIT_LIST_HEAD(&chan->cam_node);
-	INIT_RCU_WORK(&chan->free_work, cg_chan_free_work);
+	INIT_RCU_WORK(&chan->free_work, chan_free_work);
 	strscpy(chan->name, name, sizeof(chan->name));
 	chan->flags = flags;
 	chan->portid = portid;
@@ -123,19 +123,19 @@ struct cg_chan *cg_chan_new(const struct cred *cred, struct sock *sk,
 		goto err;
 
 	ret = xa_alloc_cyclic(&cg_chans, &chan->id, chan, xa_limit_32b,
-			      &cg_chan_next_id, GFP_KERNEL);
+			      &chan_next_id, GFP_KERNEL);
 	if (ret < 0)
 		goto err;
 	cg_owner_copy(&chan->owner, &owner);
 	chan->user = a.user;
 	sock_hold(sk);
 	chan->sk = sk;
-	cg_nr_chans++;
+	nr_chans++;
 	cg_changed();
 	return chan;
 err:
 	NL_SET_ERR_MSG(extack, "camguard: cannot set up the channel");
-	cg_chan_free(chan);
+	chan_free(chan);
 	return ERR_PTR(ret);
 }
 
@@ -153,8 +153,8 @@ struct cg_chan *cg_chan_find(u32 id, struct sock *sk)
  * or with no stream the owner it is bound to; an idle unbound camera
  * accepts any channel (every frame is checked at delivery anyway).
  */
-static bool cg_chan_may_attach(struct cg_chan *chan,
-			       struct camguard_camera *cam,
+static bool chan_may_attach(struct cg_chan *chan,
+			    struct camguard_camera *cam,
 			       struct cg_stream **current_stream)
 {
 	struct cg_stream *stream;
@@ -171,8 +171,8 @@ static bool cg_chan_may_attach(struct cg_chan *chan,
 	return true;
 }
 
-static void cg_chan_audit(struct cg_chan *chan, struct camguard_camera *cam,
-			  enum camguard_reason reason,
+static void chan_audit(struct cg_chan *chan, struct camguard_camera *cam,
+		       enum camguard_reason reason,
 			  enum camguard_limit limit, u64 stream_id)
 {
 	struct cg_audit a = {
@@ -197,8 +197,8 @@ static void cg_chan_audit(struct cg_chan *chan, struct camguard_camera *cam,
  * They could never receive this owner's frames. Revokes nothing and
  * returns false if that cannot make a place.
  */
-static bool cg_chan_evict_for(struct cg_chan *chan, struct camguard_camera *cam,
-			      unsigned int max)
+static bool chan_evict_for(struct cg_chan *chan, struct camguard_camera *cam,
+			   unsigned int max)
 {
 	struct cg_chan *other, *tmp;
 	unsigned int others = 0;
@@ -213,8 +213,8 @@ static bool cg_chan_evict_for(struct cg_chan *chan, struct camguard_camera *cam,
 			break;
 		if (cg_owner_equal(&other->owner, &chan->owner))
 			continue;
-		cg_chan_audit(other, cam, CAMGUARD_REASON_EVICTED,
-			      CAMGUARD_LIMIT_NONE, 0);
+		chan_audit(other, cam, CAMGUARD_REASON_EVICTED,
+			   CAMGUARD_LIMIT_NONE, 0);
 		cg_chan_revoke(other, CAMGUARD_REASON_EVICTED);
 	}
 	return true;
@@ -235,22 +235,22 @@ int cg_chan_attach(struct cg_chan *chan, struct camguard_camera *cam,
 	}
 
 	mutex_lock(&cam->lock);
-	if (!cg_chan_may_attach(chan, cam, &stream)) {
+	if (!chan_may_attach(chan, cam, &stream)) {
 		if (stream)
 			NL_SET_ERR_MSG(extack, "camguard: camera streams for another owner");
 		else
 			NL_SET_ERR_MSG(extack, "camguard: camera is bound to another owner");
-		cg_chan_audit(chan, cam, CAMGUARD_REASON_OWNER_MISMATCH,
-			      CAMGUARD_LIMIT_NONE, stream ? stream->id : 0);
+		chan_audit(chan, cam, CAMGUARD_REASON_OWNER_MISMATCH,
+			   CAMGUARD_LIMIT_NONE, stream ? stream->id : 0);
 		ret = -EACCES;
 		goto out;
 	}
 	/* Only the camera's rightful owner evicts; first come otherwise. */
 	if (cam->nr_chans >= max &&
-	    (!(stream || cam->bound) || !cg_chan_evict_for(chan, cam, max))) {
+	    (!(stream || cam->bound) || !chan_evict_for(chan, cam, max))) {
 		NL_SET_ERR_MSG(extack, "camguard: camera full (max_attach_per_camera)");
-		cg_chan_audit(chan, cam, CAMGUARD_REASON_LIMIT,
-			      CAMGUARD_LIMIT_ATTACH_PER_CAMERA, 0);
+		chan_audit(chan, cam, CAMGUARD_REASON_LIMIT,
+			   CAMGUARD_LIMIT_ATTACH_PER_CAMERA, 0);
 		ret = -ENOSPC;
 		goto out;
 	}
@@ -282,11 +282,11 @@ void cg_chan_revoke(struct cg_chan *chan, enum camguard_reason reason)
 		chan->cam = NULL;
 	}
 	xa_erase(&cg_chans, chan->id);
-	cg_nr_chans--;
+	nr_chans--;
 	cg_changed();
 	if (reason != CAMGUARD_REASON_NONE)
 		cg_event_revoked(chan, reason);
-	queue_rcu_work(cg_chan_wq, &chan->free_work);
+	queue_rcu_work(chan_wq, &chan->free_work);
 }
 
 void cg_chan_revoke_camera(struct camguard_camera *cam,
@@ -315,8 +315,8 @@ void cg_chan_revoke_all(enum camguard_reason reason)
  * socket is already orphaned (SOCK_DEAD) when the notifier runs; a live
  * socket that reused the port id in the meantime keeps its own channels.
  */
-static int cg_chan_netlink_notify(struct notifier_block *nb,
-				  unsigned long state, void *data)
+static int chan_netlink_notify(struct notifier_block *nb,
+			       unsigned long state, void *data)
 {
 	struct netlink_notify *n = data;
 	struct cg_chan *chan;
@@ -336,28 +336,28 @@ static int cg_chan_netlink_notify(struct notifier_block *nb,
 	return NOTIFY_OK;
 }
 
-static struct notifier_block cg_chan_notifier = {
-	.notifier_call = cg_chan_netlink_notify,
+static struct notifier_block chan_notifier = {
+	.notifier_call = chan_netlink_notify,
 };
 
 int cg_chan_init(void)
 {
 	int ret;
 
-	cg_chan_wq = alloc_workqueue("camguard_chan", 0, 0);
-	if (!cg_chan_wq)
+	chan_wq = alloc_workqueue("camguard_chan", 0, 0);
+	if (!chan_wq)
 		return -ENOMEM;
-	ret = netlink_register_notifier(&cg_chan_notifier);
+	ret = netlink_register_notifier(&chan_notifier);
 	if (ret)
-		destroy_workqueue(cg_chan_wq);
+		destroy_workqueue(chan_wq);
 	return ret;
 }
 
 /* After every channel was revoked: wait until all are freed. */
 void cg_chan_exit(void)
 {
-	netlink_unregister_notifier(&cg_chan_notifier);
+	netlink_unregister_notifier(&chan_notifier);
 	/* queue_rcu_work() queues from an RCU callback: let those run. */
 	rcu_barrier();
-	destroy_workqueue(cg_chan_wq);
+	destroy_workqueue(chan_wq);
 }

@@ -6,7 +6,7 @@
 #include <linux/moduleparam.h>
 #include <linux/xarray.h>
 
-#include "camguard.h"
+#include "internal.h"
 
 /* The tables below, attachments, bindings: see camguard.h for the order. */
 DEFINE_MUTEX(cg_lock);

@@ -23,7 +23,7 @@
 #include <net/genetlink.h>
 #include <net/sock.h>
 
-#include "camguard.h"
+#include "internal.h"
 
 static struct genl_family *family;	/* READ_ONCE: NULL until registered */
 

@@ -19,16 +19,16 @@
 #include <net/genetlink.h>
 #include <net/sock.h>
 
-#include "camguard.h"
+#include "internal.h"
 #include "compat.h"
 
 /* Camera ids fit the tag's 16 bits (a pointer: 6.1's policy max is s16). */
-static struct netlink_range_validation cg_cam_id_range = {
+static struct netlink_range_validation cam_id_range = {
 	.max = U16_MAX,
 };
 
-static const struct nla_policy cg_policy[CAMGUARD_A_MAX + 1] = {
-	[CAMGUARD_A_CAM_ID] = NLA_POLICY_FULL_RANGE(NLA_U32, &cg_cam_id_range),
+static const struct nla_policy nl_policy[CAMGUARD_A_MAX + 1] = {
+	[CAMGUARD_A_CAM_ID] = NLA_POLICY_FULL_RANGE(NLA_U32, &cam_id_range),
 	[CAMGUARD_A_CAM_MUTED] = NLA_POLICY_MAX(NLA_U8, 1),
 	[CAMGUARD_A_CAM_BOUND_UID] = { .type = NLA_U32 },
 	[CAMGUARD_A_CAM_BOUND_GID] = { .type = NLA_U32 },
@@ -40,21 +40,21 @@ static const struct nla_policy cg_policy[CAMGUARD_A_MAX + 1] = {
 						  CAMGUARD_CHAN_F_ALL),
 };
 
-static struct genl_family cg_genl_family;
+static struct genl_family genl_family;
 
 /* ---- who is asking ---- */
 
 /* The credential of the opener of netlink socket @sk (NULL: none). */
-static const struct cred *cg_opener_cred(struct sock *sk)
+static const struct cred *opener_cred(struct sock *sk)
 {
 	struct socket *sock = sk ? sk->sk_socket : NULL;
 
 	return sock && sock->file ? sock->file->f_cred : NULL;
 }
 
-static int cg_check_sender(struct sk_buff *skb, struct netlink_ext_ack *extack)
+static int check_sender(struct sk_buff *skb, struct netlink_ext_ack *extack)
 {
-	const struct cred *opener = cg_opener_cred(NETLINK_CB(skb).sk);
+	const struct cred *opener = opener_cred(NETLINK_CB(skb).sk);
 	const struct cred *cred = current_cred();
 	struct cg_owner sender = cg_owner_of(cred);
 
@@ -65,7 +65,7 @@ static int cg_check_sender(struct sk_buff *skb, struct netlink_ext_ack *extack)
 	return -EPERM;
 }
 
-static int cg_check_admin(struct sk_buff *skb, struct netlink_ext_ack *extack)
+static int check_admin(struct sk_buff *skb, struct netlink_ext_ack *extack)
 {
 	if (netlink_capable(skb, CAP_NET_ADMIN))
 		return 0;
@@ -80,14 +80,14 @@ struct cg_viewer {
 	bool admin;
 };
 
-static void cg_viewer_of(struct netlink_callback *cb, struct cg_viewer *v)
+static void viewer_of(struct netlink_callback *cb, struct cg_viewer *v)
 {
-	v->cred = cg_opener_cred(NETLINK_CB(cb->skb).sk) ?: current_cred();
+	v->cred = opener_cred(NETLINK_CB(cb->skb).sk) ?: current_cred();
 	v->admin = netlink_capable(cb->skb, CAP_NET_ADMIN);
 }
 
-static bool cg_viewer_sees(const struct cg_viewer *v,
-			   const struct cg_owner *owner)
+static bool viewer_sees(const struct cg_viewer *v,
+			const struct cg_owner *owner)
 {
 	return v->admin || cg_owner_is_cred(owner, v->cred);
 }
@@ -116,19 +116,19 @@ static bool cg_viewer_sees(const struct cg_viewer *v,
  * Before every request (dumps check in their first dumpit call): the
  * sender must be the socket's opener, and for an admin command an admin.
  */
-static int cg_nl_pre_doit(const struct CG_GENL_DOIT_OPS *ops, struct sk_buff *skb,
-			  struct genl_info *info)
+static int nl_pre_doit(const struct CG_GENL_DOIT_OPS *ops, struct sk_buff *skb,
+		       struct genl_info *info)
 {
-	int ret = cg_check_sender(skb, info->extack);
+	int ret = check_sender(skb, info->extack);
 
 	if (!ret && (ops->internal_flags & CG_NL_ADMIN))
-		ret = cg_check_admin(skb, info->extack);
+		ret = check_admin(skb, info->extack);
 	return ret;
 }
 
 /* The stream part of a camera or stream message. Caller holds cam->lock. */
-static int cg_put_stream(struct sk_buff *skb, struct camguard_camera *cam,
-			 struct cg_stream *stream, struct user_namespace *ns)
+static int put_stream(struct sk_buff *skb, struct camguard_camera *cam,
+		      struct cg_stream *stream, struct user_namespace *ns)
 {
 	bool streaming = stream->streamed && vb2_is_streaming(cam->queue);
 
@@ -140,15 +140,15 @@ static int cg_put_stream(struct sk_buff *skb, struct camguard_camera *cam,
 	return 0;
 }
 
-static int cg_fill_camera(struct sk_buff *skb, struct camguard_camera *cam,
-			  const struct cg_viewer *v, u32 portid, u32 seq,
+static int fill_camera(struct sk_buff *skb, struct camguard_camera *cam,
+		       const struct cg_viewer *v, u32 portid, u32 seq,
 			  int flags, struct netlink_callback *cb)
 {
 	struct user_namespace *ns = v->cred->user_ns;
 	struct cg_stream *stream;
 	void *hdr;
 
-	hdr = genlmsg_put(skb, portid, seq, &cg_genl_family, flags,
+	hdr = genlmsg_put(skb, portid, seq, &genl_family, flags,
 			  CAMGUARD_CMD_CAM_GET);
 	if (!hdr)
 		return -EMSGSIZE;
@@ -170,8 +170,8 @@ static int cg_fill_camera(struct sk_buff *skb, struct camguard_camera *cam,
 		goto cancel_unlock;
 	stream = rcu_dereference_protected(cam->stream,
 					   lockdep_is_held(&cam->lock));
-	if (stream && cg_viewer_sees(v, &stream->owner) &&
-	    cg_put_stream(skb, cam, stream, ns))
+	if (stream && viewer_sees(v, &stream->owner) &&
+	    put_stream(skb, cam, stream, ns))
 		goto cancel_unlock;
 	mutex_unlock(&cam->lock);
 
@@ -187,7 +187,7 @@ cancel:
 
 /* ---- cameras and streams ---- */
 
-static struct camguard_camera *cg_camera_from(struct genl_info *info)
+static struct camguard_camera *camera_from(struct genl_info *info)
 {
 	struct camguard_camera *cam;
 
@@ -205,7 +205,7 @@ static struct camguard_camera *cg_camera_from(struct genl_info *info)
 	return cam;
 }
 
-static int cg_nl_cam_get(struct sk_buff *skb, struct genl_info *info)
+static int nl_cam_get(struct sk_buff *skb, struct genl_info *info)
 {
 	struct cg_viewer v = {
 		.cred = current_cred(),
@@ -219,10 +219,10 @@ static int cg_nl_cam_get(struct sk_buff *skb, struct genl_info *info)
 	if (!msg)
 		return -ENOMEM;
 	mutex_lock(&cg_lock);
-	cam = cg_camera_from(info);
+	cam = camera_from(info);
 	ret = IS_ERR(cam) ? PTR_ERR(cam) :
-	      cg_fill_camera(msg, cam, &v, info->snd_portid, info->snd_seq,
-			     0, NULL);
+	      fill_camera(msg, cam, &v, info->snd_portid, info->snd_seq,
+			  0, NULL);
 	mutex_unlock(&cg_lock);
 	if (ret) {
 		nlmsg_free(msg);
@@ -236,13 +236,13 @@ static int cg_nl_cam_get(struct sk_buff *skb, struct genl_info *info)
  * the sender's context (netlink_dump_start()), and unlike .start on 6.1 it
  * has cb->extack for the refusal's message. cb->args[1] marks it done.
  */
-static int cg_dump_check_sender(struct netlink_callback *cb)
+static int dump_check_sender(struct netlink_callback *cb)
 {
 	int ret;
 
 	if (cb->args[1])
 		return 0;
-	ret = cg_check_sender(cb->skb, cb->extack);
+	ret = check_sender(cb->skb, cb->extack);
 	if (!ret)
 		cb->args[1] = 1;
 	return ret;
@@ -258,18 +258,18 @@ typedef int (*cg_dump_fill_fn)(struct sk_buff *skb, void *entry,
  * A dump of table @xa under cg_lock, from the entry after the last one
  * sent (cb->args[0]).
  */
-static int cg_dump_table(struct sk_buff *skb, struct netlink_callback *cb,
-			 struct xarray *xa, cg_dump_fill_fn fill)
+static int dump_table(struct sk_buff *skb, struct netlink_callback *cb,
+		      struct xarray *xa, cg_dump_fill_fn fill)
 {
 	struct cg_viewer v;
 	unsigned long id;
 	void *entry;
 	int ret;
 
-	ret = cg_dump_check_sender(cb);
+	ret = dump_check_sender(cb);
 	if (ret)
 		return ret;
-	cg_viewer_of(cb, &v);
+	viewer_of(cb, &v);
 	mutex_lock(&cg_lock);
 	cb->seq = atomic_read(&cg_gen);
 	xa_for_each_start(xa, id, entry, cb->args[0]) {
@@ -282,25 +282,25 @@ static int cg_dump_table(struct sk_buff *skb, struct netlink_callback *cb,
 	return ret && !skb->len ? ret : skb->len;
 }
 
-static int cg_dump_camera(struct sk_buff *skb, void *entry,
-			  const struct cg_viewer *v,
+static int dump_camera(struct sk_buff *skb, void *entry,
+		       const struct cg_viewer *v,
 			  struct netlink_callback *cb)
 {
-	return cg_fill_camera(skb, entry, v, NETLINK_CB(cb->skb).portid,
+	return fill_camera(skb, entry, v, NETLINK_CB(cb->skb).portid,
 			      cb->nlh->nlmsg_seq, NLM_F_MULTI, cb);
 }
 
-static int cg_nl_cam_dump(struct sk_buff *skb, struct netlink_callback *cb)
+static int nl_cam_dump(struct sk_buff *skb, struct netlink_callback *cb)
 {
-	return cg_dump_table(skb, cb, &cg_cameras, cg_dump_camera);
+	return dump_table(skb, cb, &cg_cameras, dump_camera);
 }
 
 /* A dump message's header, marked if the tables changed mid-dump. */
-static void *cg_dump_put(struct sk_buff *skb, struct netlink_callback *cb,
-			 u8 cmd)
+static void *dump_put(struct sk_buff *skb, struct netlink_callback *cb,
+		      u8 cmd)
 {
 	void *hdr = genlmsg_put(skb, NETLINK_CB(cb->skb).portid,
-				cb->nlh->nlmsg_seq, &cg_genl_family,
+				cb->nlh->nlmsg_seq, &genl_family,
 				NLM_F_MULTI, cmd);
 
 	if (hdr)
@@ -308,17 +308,17 @@ static void *cg_dump_put(struct sk_buff *skb, struct netlink_callback *cb,
 	return hdr;
 }
 
-static int cg_fill_stream(struct sk_buff *skb, struct camguard_camera *cam,
-			  struct cg_stream *stream, struct user_namespace *ns,
+static int fill_stream(struct sk_buff *skb, struct camguard_camera *cam,
+		       struct cg_stream *stream, struct user_namespace *ns,
 			  struct netlink_callback *cb)
 {
 	void *hdr;
 
-	hdr = cg_dump_put(skb, cb, CAMGUARD_CMD_STREAM_GET);
+	hdr = dump_put(skb, cb, CAMGUARD_CMD_STREAM_GET);
 	if (!hdr)
 		return -EMSGSIZE;
 	if (nla_put_u32(skb, CAMGUARD_A_CAM_ID, cam->id) ||
-	    cg_put_stream(skb, cam, stream, ns) ||
+	    put_stream(skb, cam, stream, ns) ||
 	    cg_put_stats(skb, &stream->stats, NULL)) {
 		genlmsg_cancel(skb, hdr);
 		return -EMSGSIZE;
@@ -327,8 +327,8 @@ static int cg_fill_stream(struct sk_buff *skb, struct camguard_camera *cam,
 	return 0;
 }
 
-static int cg_dump_stream(struct sk_buff *skb, void *entry,
-			  const struct cg_viewer *v,
+static int dump_stream(struct sk_buff *skb, void *entry,
+		       const struct cg_viewer *v,
 			  struct netlink_callback *cb)
 {
 	struct camguard_camera *cam = entry;
@@ -338,20 +338,20 @@ static int cg_dump_stream(struct sk_buff *skb, void *entry,
 	mutex_lock(&cam->lock);
 	stream = rcu_dereference_protected(cam->stream,
 					   lockdep_is_held(&cam->lock));
-	if (stream && cg_viewer_sees(v, &stream->owner))
-		ret = cg_fill_stream(skb, cam, stream, v->cred->user_ns, cb);
+	if (stream && viewer_sees(v, &stream->owner))
+		ret = fill_stream(skb, cam, stream, v->cred->user_ns, cb);
 	mutex_unlock(&cam->lock);
 	return ret;
 }
 
-static int cg_nl_stream_dump(struct sk_buff *skb, struct netlink_callback *cb)
+static int nl_stream_dump(struct sk_buff *skb, struct netlink_callback *cb)
 {
-	return cg_dump_table(skb, cb, &cg_cameras, cg_dump_stream);
+	return dump_table(skb, cb, &cg_cameras, dump_stream);
 }
 
 /* ---- channels ---- */
 
-static bool cg_chan_name_valid(const char *name)
+static bool chan_name_valid(const char *name)
 {
 	if (!*name)
 		return false;
@@ -361,7 +361,7 @@ static bool cg_chan_name_valid(const char *name)
 	return true;
 }
 
-static int cg_nl_chan_new(struct sk_buff *skb, struct genl_info *info)
+static int nl_chan_new(struct sk_buff *skb, struct genl_info *info)
 {
 	struct nlattr **attrs = info->attrs;
 	u8 key[CAMGUARD_KEY_LEN];
@@ -377,7 +377,7 @@ static int cg_nl_chan_new(struct sk_buff *skb, struct genl_info *info)
 	if (ret)
 		return ret;
 	name = nla_data(attrs[CAMGUARD_A_CHAN_NAME]);
-	if (!cg_chan_name_valid(name)) {
+	if (!chan_name_valid(name)) {
 		NL_SET_ERR_MSG_ATTR(info->extack, attrs[CAMGUARD_A_CHAN_NAME],
 				    "camguard: channel name: 1 to 31 printable characters");
 		return -EINVAL;
@@ -394,7 +394,7 @@ static int cg_nl_chan_new(struct sk_buff *skb, struct genl_info *info)
 		ret = -ENOMEM;
 		goto out_key;
 	}
-	hdr = genlmsg_put_reply(msg, info, &cg_genl_family, 0,
+	hdr = genlmsg_put_reply(msg, info, &genl_family, 0,
 				CAMGUARD_CMD_CHAN_NEW);
 	if (!hdr) {
 		ret = -EMSGSIZE;
@@ -434,8 +434,8 @@ out_key:
  * The channel named by CHAN_ID that this socket created (an admin may name
  * any channel when @admin_any). Caller holds cg_lock.
  */
-static struct cg_chan *cg_chan_from(struct sk_buff *skb,
-				    struct genl_info *info, bool admin_any)
+static struct cg_chan *chan_from(struct sk_buff *skb,
+				 struct genl_info *info, bool admin_any)
 {
 	struct cg_chan *chan;
 	u32 id;
@@ -455,13 +455,13 @@ static struct cg_chan *cg_chan_from(struct sk_buff *skb,
 	return chan;
 }
 
-static int cg_nl_chan_del(struct sk_buff *skb, struct genl_info *info)
+static int nl_chan_del(struct sk_buff *skb, struct genl_info *info)
 {
 	struct cg_chan *chan;
 	int ret;
 
 	mutex_lock(&cg_lock);
-	chan = cg_chan_from(skb, info, true);
+	chan = chan_from(skb, info, true);
 	if (IS_ERR(chan))
 		ret = PTR_ERR(chan);
 	else
@@ -470,28 +470,28 @@ static int cg_nl_chan_del(struct sk_buff *skb, struct genl_info *info)
 	return ret;
 }
 
-static int cg_nl_chan_attach(struct sk_buff *skb, struct genl_info *info)
+static int nl_chan_attach(struct sk_buff *skb, struct genl_info *info)
 {
 	struct camguard_camera *cam;
 	struct cg_chan *chan;
 	int ret;
 
 	mutex_lock(&cg_lock);
-	chan = cg_chan_from(skb, info, false);
-	cam = IS_ERR(chan) ? ERR_CAST(chan) : cg_camera_from(info);
+	chan = chan_from(skb, info, false);
+	cam = IS_ERR(chan) ? ERR_CAST(chan) : camera_from(info);
 	ret = IS_ERR(cam) ? PTR_ERR(cam) :
 	      cg_chan_attach(chan, cam, info->extack);
 	mutex_unlock(&cg_lock);
 	return ret;
 }
 
-static int cg_nl_chan_detach(struct sk_buff *skb, struct genl_info *info)
+static int nl_chan_detach(struct sk_buff *skb, struct genl_info *info)
 {
 	struct cg_chan *chan;
 	int ret;
 
 	mutex_lock(&cg_lock);
-	chan = cg_chan_from(skb, info, false);
+	chan = chan_from(skb, info, false);
 	if (IS_ERR(chan)) {
 		ret = PTR_ERR(chan);
 	} else if (!chan->cam) {
@@ -506,12 +506,12 @@ static int cg_nl_chan_detach(struct sk_buff *skb, struct genl_info *info)
 	return ret;
 }
 
-static int cg_fill_chan(struct sk_buff *skb, struct cg_chan *chan,
-			struct user_namespace *ns, struct netlink_callback *cb)
+static int fill_chan(struct sk_buff *skb, struct cg_chan *chan,
+		     struct user_namespace *ns, struct netlink_callback *cb)
 {
 	void *hdr;
 
-	hdr = cg_dump_put(skb, cb, CAMGUARD_CMD_CHAN_GET);
+	hdr = dump_put(skb, cb, CAMGUARD_CMD_CHAN_GET);
 	if (!hdr)
 		return -EMSGSIZE;
 	if (nla_put_u32(skb, CAMGUARD_A_CHAN_ID, chan->id) ||
@@ -528,24 +528,24 @@ static int cg_fill_chan(struct sk_buff *skb, struct cg_chan *chan,
 	return 0;
 }
 
-static int cg_dump_chan(struct sk_buff *skb, void *entry,
-			const struct cg_viewer *v, struct netlink_callback *cb)
+static int dump_chan(struct sk_buff *skb, void *entry,
+		     const struct cg_viewer *v, struct netlink_callback *cb)
 {
 	struct cg_chan *chan = entry;
 
-	if (!cg_viewer_sees(v, &chan->owner))
+	if (!viewer_sees(v, &chan->owner))
 		return 0;
-	return cg_fill_chan(skb, chan, v->cred->user_ns, cb);
+	return fill_chan(skb, chan, v->cred->user_ns, cb);
 }
 
-static int cg_nl_chan_dump(struct sk_buff *skb, struct netlink_callback *cb)
+static int nl_chan_dump(struct sk_buff *skb, struct netlink_callback *cb)
 {
-	return cg_dump_table(skb, cb, &cg_chans, cg_dump_chan);
+	return dump_table(skb, cb, &cg_chans, dump_chan);
 }
 
 /* ---- administration ---- */
 
-static int cg_nl_cam_bind(struct sk_buff *skb, struct genl_info *info)
+static int nl_cam_bind(struct sk_buff *skb, struct genl_info *info)
 {
 	struct nlattr *uid_attr = info->attrs[CAMGUARD_A_CAM_BOUND_UID];
 	struct nlattr *gid_attr = info->attrs[CAMGUARD_A_CAM_BOUND_GID];
@@ -569,7 +569,7 @@ static int cg_nl_cam_bind(struct sk_buff *skb, struct genl_info *info)
 	}
 
 	mutex_lock(&cg_lock);
-	cam = cg_camera_from(info);
+	cam = camera_from(info);
 	if (IS_ERR(cam)) {
 		ret = PTR_ERR(cam);
 	} else {
@@ -584,7 +584,7 @@ static int cg_nl_cam_bind(struct sk_buff *skb, struct genl_info *info)
 	return ret;
 }
 
-static int cg_nl_cam_mute(struct sk_buff *skb, struct genl_info *info)
+static int nl_cam_mute(struct sk_buff *skb, struct genl_info *info)
 {
 	struct camguard_camera *cam;
 	int ret;
@@ -594,7 +594,7 @@ static int cg_nl_cam_mute(struct sk_buff *skb, struct genl_info *info)
 	if (ret)
 		return ret;
 	mutex_lock(&cg_lock);
-	cam = cg_camera_from(info);
+	cam = camera_from(info);
 	if (IS_ERR(cam)) {
 		ret = PTR_ERR(cam);
 	} else {
@@ -608,70 +608,70 @@ static int cg_nl_cam_mute(struct sk_buff *skb, struct genl_info *info)
 
 /* ---- the family ---- */
 
-static const struct genl_ops cg_ops[] = {
+static const struct genl_ops nl_ops[] = {
 	{
 		.cmd = CAMGUARD_CMD_CAM_GET,
-		.doit = cg_nl_cam_get,
-		.dumpit = cg_nl_cam_dump,
+		.doit = nl_cam_get,
+		.dumpit = nl_cam_dump,
 	}, {
 		.cmd = CAMGUARD_CMD_STREAM_GET,
-		.dumpit = cg_nl_stream_dump,
+		.dumpit = nl_stream_dump,
 	}, {
 		.cmd = CAMGUARD_CMD_CHAN_NEW,
-		.doit = cg_nl_chan_new,
+		.doit = nl_chan_new,
 	}, {
 		.cmd = CAMGUARD_CMD_CHAN_DEL,
-		.doit = cg_nl_chan_del,
+		.doit = nl_chan_del,
 	}, {
 		.cmd = CAMGUARD_CMD_CHAN_GET,
-		.dumpit = cg_nl_chan_dump,
+		.dumpit = nl_chan_dump,
 	}, {
 		.cmd = CAMGUARD_CMD_CHAN_ATTACH,
-		.doit = cg_nl_chan_attach,
+		.doit = nl_chan_attach,
 	}, {
 		.cmd = CAMGUARD_CMD_CHAN_DETACH,
-		.doit = cg_nl_chan_detach,
+		.doit = nl_chan_detach,
 	}, {
 		.cmd = CAMGUARD_CMD_CAM_BIND,
-		.doit = cg_nl_cam_bind,
+		.doit = nl_cam_bind,
 		.internal_flags = CG_NL_ADMIN,
 	}, {
 		.cmd = CAMGUARD_CMD_CAM_MUTE,
-		.doit = cg_nl_cam_mute,
+		.doit = nl_cam_mute,
 		.internal_flags = CG_NL_ADMIN,
 	},
 };
 
-static const struct genl_multicast_group cg_mcgrps[] = {
+static const struct genl_multicast_group nl_mcgrps[] = {
 	/* Index 0 is CG_MCGRP_AUDIT in audit.c. */
 	{ .name = CAMGUARD_MCGRP_AUDIT, .flags = GENL_MCAST_CAP_NET_ADMIN },
 };
 
-static struct genl_family cg_genl_family __ro_after_init = {
+static struct genl_family genl_family __ro_after_init = {
 	.name = CAMGUARD_GENL_NAME,
 	.version = CAMGUARD_GENL_VERSION,
 	.maxattr = CAMGUARD_A_MAX,
-	.policy = cg_policy,
+	.policy = nl_policy,
 	/* Every command validates strictly, reserved header fields too. */
 	.resv_start_op = CAMGUARD_CMD_CAM_GET,
 	.module = THIS_MODULE,
-	.pre_doit = cg_nl_pre_doit,
-	.ops = cg_ops,
-	.n_ops = ARRAY_SIZE(cg_ops),
-	.mcgrps = cg_mcgrps,
-	.n_mcgrps = ARRAY_SIZE(cg_mcgrps),
+	.pre_doit = nl_pre_doit,
+	.ops = nl_ops,
+	.n_ops = ARRAY_SIZE(nl_ops),
+	.mcgrps = nl_mcgrps,
+	.n_mcgrps = ARRAY_SIZE(nl_mcgrps),
 };
 
 int cg_netlink_init(void)
 {
-	int ret = genl_register_family(&cg_genl_family);
+	int ret = genl_register_family(&genl_family);
 
 	if (!ret)
-		cg_events_start(&cg_genl_family);
+		cg_events_start(&genl_family);
 	return ret;
 }
 
 void cg_netlink_exit(void)
 {
-	genl_unregister_family(&cg_genl_family);
+	genl_unregister_family(&genl_family);
 }

@@ -5,7 +5,7 @@
  */
 #include <linux/user_namespace.h>
 
-#include "camguard.h"
+#include "internal.h"
 
 void cg_owner_copy(struct cg_owner *dst, const struct cg_owner *src)
 {

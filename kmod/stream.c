@@ -8,13 +8,13 @@
 #include <linux/slab.h>
 #include <linux/timekeeping.h>
 
-#include "camguard.h"
+#include "internal.h"
 
-static atomic64_t cg_last_stream_id = ATOMIC64_INIT(0);
+static atomic64_t last_stream_id = ATOMIC64_INIT(0);
 
 u64 cg_stream_new_id(void)
 {
-	s64 last = atomic64_read(&cg_last_stream_id);
+	s64 last = atomic64_read(&last_stream_id);
 	s64 next;
 
 	/*
@@ -24,12 +24,12 @@ u64 cg_stream_new_id(void)
 	 */
 	do {
 		next = max_t(s64, last + 1, ktime_get_boottime_ns());
-	} while (!atomic64_try_cmpxchg(&cg_last_stream_id, &last, next));
+	} while (!atomic64_try_cmpxchg(&last_stream_id, &last, next));
 
 	return next;
 }
 
-static void cg_stream_free_rcu(struct rcu_head *rcu)
+static void stream_free_rcu(struct rcu_head *rcu)
 {
 	struct cg_stream *stream = container_of(rcu, struct cg_stream, rcu);
 
@@ -85,5 +85,5 @@ void cg_stream_end(struct camguard_camera *cam)
 	/* Every withheld frame is reported, even the last few. */
 	cg_audit_withheld(cam, stream, 0);
 	cg_event_stream(cam, stream, CAMGUARD_CMD_STREAM_STOP, NULL);
-	call_rcu(&stream->rcu, cg_stream_free_rcu);
+	call_rcu(&stream->rcu, stream_free_rcu);
 }

@@ -17,14 +17,14 @@
 #include <media/v4l2-common.h>
 #include <media/videobuf2-v4l2.h>
 
-#include "camguard.h"
+#include "internal.h"
 
 /*
  * Overwrite plane @plane's payload with black in the stream's format:
  * luma 16 and chroma 128 for YUV, zero for RGB and anything unknown.
  */
-static void cg_fill_black(const struct cg_frame_fmt *fmt, unsigned int plane,
-			  u8 *p, size_t len)
+static void fill_black(const struct cg_frame_fmt *fmt, unsigned int plane,
+		       u8 *p, size_t len)
 {
 	const struct v4l2_format_info *info = v4l2_format_info(fmt->pixelformat);
 	size_t luma, i;
@@ -81,7 +81,7 @@ static void cg_fill_black(const struct cg_frame_fmt *fmt, unsigned int plane,
  */
 #define CG_DIGEST_CHUNK	SZ_64K
 
-static int cg_digest_update(struct shash_desc *desc, const u8 *p, u32 len)
+static int digest_update(struct shash_desc *desc, const u8 *p, u32 len)
 {
 	u32 n;
 	int ret;
@@ -102,8 +102,8 @@ static int cg_digest_update(struct shash_desc *desc, const u8 *p, u32 len)
  * Digest every plane's payload; returns the bytes covered. A plane without
  * a kernel mapping cannot be digested: the tag then says NO_DIGEST.
  */
-static u32 cg_digest(struct camguard_camera *cam, struct vb2_buffer *vb,
-		     bool muted, u8 *digest, u8 *flags)
+static u32 digest_frame(struct camguard_camera *cam, struct vb2_buffer *vb,
+			bool muted, u8 *digest, u8 *flags)
 {
 	SHASH_DESC_ON_STACK(desc, cam->sha);
 	unsigned int p;
@@ -123,8 +123,8 @@ static u32 cg_digest(struct camguard_camera *cam, struct vb2_buffer *vb,
 			continue;
 		}
 		if (muted)
-			cg_fill_black(&cam->fmt, p, vaddr, len);
-		if (hash && cg_digest_update(desc, vaddr, len))
+			fill_black(&cam->fmt, p, vaddr, len);
+		if (hash && digest_update(desc, vaddr, len))
 			hash = false;
 		total += len;
 	}
@@ -137,8 +137,8 @@ static u32 cg_digest(struct camguard_camera *cam, struct vb2_buffer *vb,
 }
 
 /* One frame event for @chan: the tag made for it and its MAC. */
-static void cg_deliver(struct cg_chan *chan, struct camguard_camera *cam,
-		       struct cg_stream *stream, struct camguard_frame_tag *tag)
+static void deliver(struct cg_chan *chan, struct camguard_camera *cam,
+		    struct cg_stream *stream, struct camguard_frame_tag *tag)
 {
 	SHASH_DESC_ON_STACK(desc, chan->hmac);
 	u8 mac[CAMGUARD_MAC_LEN];
@@ -176,7 +176,7 @@ bool camguard_vb2_buffer_muted(struct vb2_buffer *vb)
 	for (p = 0; p < vb->num_planes; p++) {
 		vaddr = vb2_plane_vaddr(vb, p);
 		if (vaddr)
-			cg_fill_black(&cam->fmt, p, vaddr, vb2_plane_size(vb, p));
+			fill_black(&cam->fmt, p, vaddr, vb2_plane_size(vb, p));
 	}
 	return true;
 }
@@ -205,8 +205,8 @@ void cg_frame_done(struct camguard_camera *cam, struct cg_stream *stream,
 	/* Memory the owner brought or exported: others may reach it. */
 	if (vb->memory != VB2_MEMORY_MMAP || READ_ONCE(cam->exported))
 		tag.flags |= CAMGUARD_TAG_F_SHARED_MEMORY;
-	tag.payload_len = cpu_to_le32(cg_digest(cam, vb, muted, tag.digest,
-						&tag.flags));
+	tag.payload_len = cpu_to_le32(digest_frame(cam, vb, muted, tag.digest,
+						   &tag.flags));
 	atomic64_inc(&cam->stats.tagged);
 	atomic64_inc(&stream->stats.tagged);
 
@@ -219,7 +219,7 @@ void cg_frame_done(struct camguard_camera *cam, struct cg_stream *stream,
 			withheld++;
 			continue;
 		}
-		cg_deliver(chan, cam, stream, &tag);
+		deliver(chan, cam, stream, &tag);
 	}
 	rcu_read_unlock();
 	if (withheld)

@@ -26,24 +26,24 @@
 #include <media/v4l2-fh.h>
 #include <media/videobuf2-v4l2.h>
 
-#include "camguard.h"
+#include "internal.h"
 
-static struct vb2_queue *cg_queue_of_file(struct file *file)
+static struct vb2_queue *queue_of_file(struct file *file)
 {
 	return video_devdata(file)->queue;
 }
 
 /* Count and audit a refusal of @cred's request on @cam. */
-static void cg_refuse(struct camguard_camera *cam, enum camguard_reason reason,
-		      const struct cred *cred)
+static void refuse(struct camguard_camera *cam, enum camguard_reason reason,
+		   const struct cred *cred)
 {
 	atomic64_inc(&cam->refused);
 	cg_audit_cred(reason, cred, cam, 0);
 }
 
 /* Does @cam's binding (if any) admit @cred? Caller holds cam->lock. */
-static bool cg_bound_admits(struct camguard_camera *cam,
-			    const struct cred *cred)
+static bool bound_admits(struct camguard_camera *cam,
+			 const struct cred *cred)
 {
 	lockdep_assert_held(&cam->lock);
 	return !cam->bound || (uid_eq(cred->euid, cam->bound_uid) &&
@@ -54,16 +54,16 @@ static bool cg_bound_admits(struct camguard_camera *cam,
  * May the file @file, opened with @cred, become the owner of @cam's queue?
  * Only a bound camera refuses, and only files of another owner.
  */
-static int cg_may_own(struct camguard_camera *cam, struct file *file)
+static int may_own(struct camguard_camera *cam, struct file *file)
 {
 	bool ok;
 
 	mutex_lock(&cam->lock);
-	ok = cg_bound_admits(cam, file->f_cred);
+	ok = bound_admits(cam, file->f_cred);
 	mutex_unlock(&cam->lock);
 	if (ok)
 		return 0;
-	cg_refuse(cam, CAMGUARD_REASON_CAMERA_BOUND, file->f_cred);
+	refuse(cam, CAMGUARD_REASON_CAMERA_BOUND, file->f_cred);
 	return -EACCES;
 }
 
@@ -72,12 +72,12 @@ static int cg_may_own(struct camguard_camera *cam, struct file *file)
  * buffer operation (as vb2_queue_is_busy() makes vb2 answer), counted and
  * audited. Caller holds q->lock.
  */
-static int cg_refuse_stranger(struct camguard_camera *cam, struct vb2_queue *q,
-			      struct file *file)
+static int refuse_stranger(struct camguard_camera *cam, struct vb2_queue *q,
+			   struct file *file)
 {
 	if (!vb2_queue_is_busy(q, file))
 		return 0;
-	cg_refuse(cam, CAMGUARD_REASON_NOT_STREAM_OWNER, file->f_cred);
+	refuse(cam, CAMGUARD_REASON_NOT_STREAM_OWNER, file->f_cred);
 	return -EBUSY;
 }
 
@@ -86,8 +86,8 @@ static int cg_refuse_stranger(struct camguard_camera *cam, struct vb2_queue *q,
  * for a new owner (always @file: only the caller can become owner), end it
  * when the owner is gone. A failure to begin leaves no owner behind.
  */
-static int cg_sync_owner(struct camguard_camera *cam, struct vb2_queue *q,
-			 struct file *file)
+static int sync_owner(struct camguard_camera *cam, struct vb2_queue *q,
+		      struct file *file)
 {
 	int ret = 0;
 
@@ -109,28 +109,28 @@ static int cg_sync_owner(struct camguard_camera *cam, struct vb2_queue *q,
 }
 
 /* The file is about to ask for buffers: check a bound camera first. */
-static int cg_before_own(struct camguard_camera *cam, struct vb2_queue *q,
-			 struct file *file, u32 count)
+static int before_own(struct camguard_camera *cam, struct vb2_queue *q,
+		      struct file *file, u32 count)
 {
 	if (!count || q->owner)
 		return 0;
-	return cg_may_own(cam, file);
+	return may_own(cam, file);
 }
 
 int camguard_vb2_ioctl_reqbufs(struct file *file, void *priv,
 			       struct v4l2_requestbuffers *p)
 {
-	struct vb2_queue *q = cg_queue_of_file(file);
+	struct vb2_queue *q = queue_of_file(file);
 	struct camguard_camera *cam = cg_camera_of_queue(q);
 	int ret, sync;
 
 	if (!cam)
 		return vb2_ioctl_reqbufs(file, priv, p);
-	ret = cg_before_own(cam, q, file, p->count);
+	ret = before_own(cam, q, file, p->count);
 	if (ret)
 		return ret;
 	ret = vb2_ioctl_reqbufs(file, priv, p);
-	sync = cg_sync_owner(cam, q, file);
+	sync = sync_owner(cam, q, file);
 	return ret ?: sync;
 }
 EXPORT_SYMBOL_GPL(camguard_vb2_ioctl_reqbufs);
@@ -138,17 +138,17 @@ EXPORT_SYMBOL_GPL(camguard_vb2_ioctl_reqbufs);
 int camguard_vb2_ioctl_create_bufs(struct file *file, void *priv,
 				   struct v4l2_create_buffers *p)
 {
-	struct vb2_queue *q = cg_queue_of_file(file);
+	struct vb2_queue *q = queue_of_file(file);
 	struct camguard_camera *cam = cg_camera_of_queue(q);
 	int ret, sync;
 
 	if (!cam)
 		return vb2_ioctl_create_bufs(file, priv, p);
-	ret = cg_before_own(cam, q, file, p->count);
+	ret = before_own(cam, q, file, p->count);
 	if (ret)
 		return ret;
 	ret = vb2_ioctl_create_bufs(file, priv, p);
-	sync = cg_sync_owner(cam, q, file);
+	sync = sync_owner(cam, q, file);
 	return ret ?: sync;
 }
 EXPORT_SYMBOL_GPL(camguard_vb2_ioctl_create_bufs);
@@ -161,7 +161,7 @@ EXPORT_SYMBOL_GPL(camguard_vb2_ioctl_create_bufs);
  * copy-on-write, so they are the caller's alone. Holes are left for vb2
  * to refuse when it pins the pages.
  */
-static int cg_userptr_private(unsigned long start, unsigned long len)
+static int userptr_private(unsigned long start, unsigned long len)
 {
 	struct mm_struct *mm = current->mm;
 	struct vm_area_struct *vma;
@@ -186,8 +186,8 @@ static int cg_userptr_private(unsigned long start, unsigned long len)
 }
 
 /* Every USERPTR plane of a QBUF or PREPARE_BUF in private memory. */
-static int cg_check_userptr(struct camguard_camera *cam, struct file *file,
-			    const struct v4l2_buffer *b)
+static int check_userptr(struct camguard_camera *cam, struct file *file,
+			 const struct v4l2_buffer *b)
 {
 	unsigned int i;
 	int ret = 0;
@@ -195,15 +195,15 @@ static int cg_check_userptr(struct camguard_camera *cam, struct file *file,
 	if (b->memory != V4L2_MEMORY_USERPTR)
 		return 0;
 	if (!V4L2_TYPE_IS_MULTIPLANAR(b->type)) {
-		ret = cg_userptr_private(b->m.userptr, b->length);
+		ret = userptr_private(b->m.userptr, b->length);
 	} else if (b->m.planes) {
 		for (i = 0; i < min_t(u32, b->length, VIDEO_MAX_PLANES) && !ret;
 		     i++)
-			ret = cg_userptr_private(b->m.planes[i].m.userptr,
-						 b->m.planes[i].length);
+			ret = userptr_private(b->m.planes[i].m.userptr,
+					      b->m.planes[i].length);
 	}
 	if (ret)
-		cg_refuse(cam, CAMGUARD_REASON_NOT_STREAM_OWNER, file->f_cred);
+		refuse(cam, CAMGUARD_REASON_NOT_STREAM_OWNER, file->f_cred);
 	return ret;
 }
 
@@ -212,21 +212,21 @@ static int cg_check_userptr(struct camguard_camera *cam, struct file *file,
  * the queue owner only (vb2 lets anyone QUERYBUF: offsets to mmap,
  * sequences, timestamps), and the USERPTR memory of @b, if any, private.
  */
-static int cg_buffer_ioctl_check(struct file *file, const struct v4l2_buffer *b)
+static int buffer_ioctl_check(struct file *file, const struct v4l2_buffer *b)
 {
-	struct vb2_queue *q = cg_queue_of_file(file);
+	struct vb2_queue *q = queue_of_file(file);
 	struct camguard_camera *cam = cg_camera_of_queue(q);
 
 	if (!cam)
 		return 0;
-	return cg_refuse_stranger(cam, q, file) ?:
-	       (b ? cg_check_userptr(cam, file, b) : 0);
+	return refuse_stranger(cam, q, file) ?:
+	       (b ? check_userptr(cam, file, b) : 0);
 }
 
 int camguard_vb2_ioctl_querybuf(struct file *file, void *priv,
 				struct v4l2_buffer *p)
 {
-	return cg_buffer_ioctl_check(file, NULL) ?:
+	return buffer_ioctl_check(file, NULL) ?:
 	       vb2_ioctl_querybuf(file, priv, p);
 }
 EXPORT_SYMBOL_GPL(camguard_vb2_ioctl_querybuf);
@@ -234,14 +234,14 @@ EXPORT_SYMBOL_GPL(camguard_vb2_ioctl_querybuf);
 int camguard_vb2_ioctl_qbuf(struct file *file, void *priv,
 			    struct v4l2_buffer *p)
 {
-	return cg_buffer_ioctl_check(file, p) ?: vb2_ioctl_qbuf(file, priv, p);
+	return buffer_ioctl_check(file, p) ?: vb2_ioctl_qbuf(file, priv, p);
 }
 EXPORT_SYMBOL_GPL(camguard_vb2_ioctl_qbuf);
 
 int camguard_vb2_ioctl_prepare_buf(struct file *file, void *priv,
 				   struct v4l2_buffer *p)
 {
-	return cg_buffer_ioctl_check(file, p) ?:
+	return buffer_ioctl_check(file, p) ?:
 	       vb2_ioctl_prepare_buf(file, priv, p);
 }
 EXPORT_SYMBOL_GPL(camguard_vb2_ioctl_prepare_buf);
@@ -252,9 +252,9 @@ int camguard_vb2_ioctl_expbuf(struct file *file, void *priv,
 	struct camguard_camera *cam;
 	int ret;
 
-	ret = cg_buffer_ioctl_check(file, NULL) ?:
+	ret = buffer_ioctl_check(file, NULL) ?:
 	      vb2_ioctl_expbuf(file, priv, p);
-	cam = cg_camera_of_queue(cg_queue_of_file(file));
+	cam = cg_camera_of_queue(queue_of_file(file));
 	/* The dmabuf may go anywhere: this owner's frames say so from now. */
 	if (!ret && cam) {
 		mutex_lock(&cam->lock);
@@ -267,7 +267,7 @@ EXPORT_SYMBOL_GPL(camguard_vb2_ioctl_expbuf);
 
 int camguard_vb2_fop_mmap(struct file *file, struct vm_area_struct *vma)
 {
-	struct vb2_queue *q = cg_queue_of_file(file);
+	struct vb2_queue *q = queue_of_file(file);
 	struct camguard_camera *cam;
 	int ret;
 
@@ -289,7 +289,7 @@ int camguard_vb2_fop_mmap(struct file *file, struct vm_area_struct *vma)
 	if (!cam->owner_fh) {
 		ret = -EINVAL;		/* no owner: no buffers to map */
 	} else if (cam->owner_fh != file->private_data) {
-		cg_refuse(cam, CAMGUARD_REASON_NOT_STREAM_OWNER, file->f_cred);
+		refuse(cam, CAMGUARD_REASON_NOT_STREAM_OWNER, file->f_cred);
 		ret = -EBUSY;
 	} else {
 		ret = vb2_mmap(q, vma);
@@ -302,7 +302,7 @@ EXPORT_SYMBOL_GPL(camguard_vb2_fop_mmap);
 
 int camguard_vb2_fop_release(struct file *file)
 {
-	struct vb2_queue *q = cg_queue_of_file(file);
+	struct vb2_queue *q = queue_of_file(file);
 	struct camguard_camera *cam;
 
 	mutex_lock(q->lock);
@@ -339,8 +339,8 @@ EXPORT_SYMBOL_GPL(camguard_vb2_fop_release);
  * is called (start_streaming finds the stream), and both are undone if
  * file I/O did not start.
  */
-static int cg_fileio_begin(struct camguard_camera *cam, struct vb2_queue *q,
-			   struct file *file, bool *begun)
+static int fileio_begin(struct camguard_camera *cam, struct vb2_queue *q,
+			struct file *file, bool *begun)
 {
 	struct cg_owner owner;
 	int ret;
@@ -348,7 +348,7 @@ static int cg_fileio_begin(struct camguard_camera *cam, struct vb2_queue *q,
 	*begun = false;
 	if (q->owner || q->fileio)
 		return 0;
-	ret = cg_may_own(cam, file);
+	ret = may_own(cam, file);
 	if (ret)
 		return ret;
 	owner = cg_owner_of(file->f_cred);
@@ -362,7 +362,7 @@ static int cg_fileio_begin(struct camguard_camera *cam, struct vb2_queue *q,
 	return 0;
 }
 
-static void cg_fileio_end(struct camguard_camera *cam, struct vb2_queue *q)
+static void fileio_end(struct camguard_camera *cam, struct vb2_queue *q)
 {
 	if (q->fileio)
 		return;
@@ -375,7 +375,7 @@ static void cg_fileio_end(struct camguard_camera *cam, struct vb2_queue *q)
 ssize_t camguard_vb2_fop_read(struct file *file, char __user *buf,
 			      size_t count, loff_t *ppos)
 {
-	struct vb2_queue *q = cg_queue_of_file(file);
+	struct vb2_queue *q = queue_of_file(file);
 	struct camguard_camera *cam;
 	bool begun = false;
 	ssize_t ret;
@@ -384,8 +384,8 @@ ssize_t camguard_vb2_fop_read(struct file *file, char __user *buf,
 		return -ERESTARTSYS;
 	cam = cg_camera_of_queue(q);
 	if (cam) {
-		ret = cg_refuse_stranger(cam, q, file) ?:
-		      cg_fileio_begin(cam, q, file, &begun);
+		ret = refuse_stranger(cam, q, file) ?:
+		      fileio_begin(cam, q, file, &begun);
 		if (ret)
 			goto out;
 	} else if (vb2_queue_is_busy(q, file)) {
@@ -400,7 +400,7 @@ ssize_t camguard_vb2_fop_read(struct file *file, char __user *buf,
 	 */
 	cam = cg_camera_of_queue(q);
 	if (cam && begun)
-		cg_fileio_end(cam, q);
+		fileio_end(cam, q);
 	else if (!cam && q->fileio)
 		q->owner = file->private_data;
 out:
@@ -410,7 +410,7 @@ out:
 EXPORT_SYMBOL_GPL(camguard_vb2_fop_read);
 
 /* vb2_poll() for a file that does not own the queue: its events only. */
-static __poll_t cg_poll_stranger(struct file *file, poll_table *wait)
+static __poll_t poll_stranger(struct file *file, poll_table *wait)
 {
 	struct v4l2_fh *fh = file->private_data;
 	__poll_t res = 0;
@@ -427,7 +427,7 @@ static __poll_t cg_poll_stranger(struct file *file, poll_table *wait)
 
 __poll_t camguard_vb2_fop_poll(struct file *file, poll_table *wait)
 {
-	struct vb2_queue *q = cg_queue_of_file(file);
+	struct vb2_queue *q = queue_of_file(file);
 	struct camguard_camera *cam;
 	bool begun = false;
 	__poll_t res;
@@ -437,21 +437,21 @@ __poll_t camguard_vb2_fop_poll(struct file *file, poll_table *wait)
 	cam = cg_camera_of_queue(q);
 	if (cam && vb2_queue_is_busy(q, file)) {
 		/* Not counted: a stranger's poll says nothing of the frames. */
-		res = cg_poll_stranger(file, wait);
+		res = poll_stranger(file, wait);
 		goto out;
 	}
 	/* Only a readable poll can start file I/O; see vb2_poll(). */
 	if (cam && !q->owner && !q->fileio &&
 	    (poll_requested_events(wait) & (EPOLLIN | EPOLLRDNORM)) &&
 	    (q->io_modes & VB2_READ) && !vb2_is_busy(q)) {
-		if (cg_fileio_begin(cam, q, file, &begun)) {
+		if (fileio_begin(cam, q, file, &begun)) {
 			res = EPOLLERR;
 			goto out;
 		}
 	}
 	res = vb2_poll(q, file, wait);
 	if (begun)
-		cg_fileio_end(cam, q);
+		fileio_end(cam, q);
 out:
 	mutex_unlock(q->lock);
 	return res;
@@ -474,13 +474,13 @@ int camguard_vb2_may_configure(struct vb2_queue *q, const struct cred *cred)
 	if (stream && !cg_owner_is_cred(&stream->owner, cred)) {
 		reason = CAMGUARD_REASON_NOT_STREAM_OWNER;
 		ret = -EBUSY;
-	} else if (!stream && !cg_bound_admits(cam, cred)) {
+	} else if (!stream && !bound_admits(cam, cred)) {
 		reason = CAMGUARD_REASON_CAMERA_BOUND;
 		ret = -EACCES;
 	}
 	mutex_unlock(&cam->lock);
 	if (ret)
-		cg_refuse(cam, reason, cred);
+		refuse(cam, reason, cred);
 	return ret;
 }
 EXPORT_SYMBOL_GPL(camguard_vb2_may_configure);
@@ -490,7 +490,7 @@ EXPORT_SYMBOL_GPL(camguard_vb2_may_configure);
  * arch module loaded after camguard). No frame is being tagged while
  * streaming starts, so the transform can be swapped. Caller holds cam->lock.
  */
-static void cg_camera_refresh_sha(struct camguard_camera *cam)
+static void camera_refresh_sha(struct camguard_camera *cam)
 {
 	struct crypto_shash *sha = crypto_alloc_shash("sha256", 0, 0);
 
@@ -506,8 +506,8 @@ static void cg_camera_refresh_sha(struct camguard_camera *cam)
 }
 
 /* What black looks like: the format in either layout. */
-static void cg_frame_fmt_from(struct cg_frame_fmt *ff,
-			      const struct v4l2_format *fmt)
+static void frame_fmt_from(struct cg_frame_fmt *ff,
+			   const struct v4l2_format *fmt)
 {
 	if (V4L2_TYPE_IS_MULTIPLANAR(fmt->type)) {
 		ff->pixelformat = fmt->fmt.pix_mp.pixelformat;
@@ -551,8 +551,8 @@ int camguard_vb2_streaming_start(struct vb2_queue *q,
 						   lockdep_is_held(&cam->lock));
 	}
 	stream->streamed = true;
-	cg_frame_fmt_from(&cam->fmt, fmt);
-	cg_camera_refresh_sha(cam);
+	frame_fmt_from(&cam->fmt, fmt);
+	camera_refresh_sha(cam);
 	if (info) {
 		info->stream_id = stream->id;
 		info->owner_euid = stream->owner.euid;

@@ -32,6 +32,9 @@ for s in "${scripts[@]}"; do
 	echo "### end $s status=$rc result=\"${result:-none}\" time=${SECONDS}s"
 	[ "$rc" -eq 0 ] || failed=1
 	# Leave no module behind for the next script.
+	if grep -q '^camguard_vcam ' /proc/modules; then
+		rmmod camguard_vcam || failed=1
+	fi
 	if grep -q '^camguard ' /proc/modules; then
 		rmmod camguard || failed=1
 	fi

@@ -161,8 +161,8 @@ else
 fi
 
 if cg_unload; then
-	cg_pass "rmmod camguard: no consumer left the device busy"
+	cg_pass "rmmod camguard_vcam camguard: no consumer left the device busy"
 else
-	cg_fail "rmmod camguard: no consumer left the device busy"
+	cg_fail "rmmod camguard_vcam camguard: no consumer left the device busy"
 fi
 cg_done

@@ -688,12 +688,13 @@ fi
 # ---- cameras disconnected, module reloaded --------------------------------------------
 
 phase "module reload"
-# rmmod once nothing holds the module (a process per try is dear).
+# rmmod once no open node holds the virtual camera (a process per try is
+# dear).
 # shellcheck disable=SC2317 # called through until_ok
 try_rmmod() {
 	local refs=0
-	read -r refs 2>/dev/null </sys/module/camguard/refcnt || true
-	((refs == 0)) && rmmod camguard 2>/dev/null
+	read -r refs 2>/dev/null </sys/module/camguard_vcam/refcnt || true
+	((refs == 0)) && cg__rmmod 2>/dev/null
 }
 
 log_mark m
@@ -715,7 +716,7 @@ if until_ok 60 try_rmmod; then
 	check_view "alice-hub gets frames after the module reload" alice-hub.5 $ALICE 3
 	check_view "bob-hub gets frames after the module reload" bob-hub.5 $BOB 3
 else
-	fail_log "workers let go of unbound cameras (rmmod camguard failed for 60 s)"
+	fail_log "workers let go of unbound cameras (rmmod camguard_vcam camguard failed for 60 s)"
 fi
 
 # ---- SIGTERM ---------------------------------------------------------------------------

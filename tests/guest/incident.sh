@@ -373,7 +373,7 @@ mark_connections
 for ((i = 0; i < 3; i++)); do
 	echo "camguard.$i" >"$CG_DRV_SYS/unbind"
 done
-if cg_wait_for 60 rmmod camguard 2>/dev/null; then
+if cg_wait_for 60 cg__rmmod 2>/dev/null; then
 	cg_pass "module unloads once the cameras are gone and the workers let go"
 else
 	cg_fail "module unloads once the cameras are gone and the workers let go"

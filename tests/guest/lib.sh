@@ -31,7 +31,8 @@
 #                 cg_wait_pid PID SECONDS  cg_wait_for SECONDS CMD...  cg_alive PID
 #   misc          cg_tmpfile NAME (in CG_TMP, removed at exit)  cg_elapsed T0
 #
-# Environment: CG_KO (module, default build/$(uname -r)/camguard.ko), CG_BIN
+# Environment: CG_KO (the core, default build/$(uname -r)/camguard.ko),
+# CG_VCAM_KO (the virtual camera, camguard_vcam.ko beside it), CG_BIN
 # (the built programs, default build/bin), CG_STAMP (decoder, default
 # $CG_BIN/camguard-stamp), CG_TIMEOUT (seconds one capture may
 # take, default 120, 400 on the debug kernel), CG_QUICK (1: fewer repetitions; default 1 on the debug
@@ -40,10 +41,11 @@
 # The final line is "N passed, N failed[, N skipped]" and the exit status is 1
 # if anything failed. A script may be run on its own or after the others in
 # one guest: cg_load unloads a camguard left loaded, and every script unloads
-# the module when it ends.
+# the modules when it ends.
 
 CG_TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 CG_KO=${CG_KO:-$CG_TOP/build/$(uname -r)/camguard.ko}
+CG_VCAM_KO=${CG_VCAM_KO:-${CG_KO%/*}/camguard_vcam.ko}
 CG_BIN=${CG_BIN:-$CG_TOP/build/bin}
 CG_STAMP=${CG_STAMP:-$CG_BIN/camguard-stamp}
 CG_PROG=${0##*/}
@@ -216,29 +218,38 @@ cg__cleanup() {
 		fi
 	done
 	if cg_loaded; then
-		rmmod camguard 2>/dev/null || true
+		cg__rmmod 2>/dev/null || true
 	fi
 	rm -rf "$CG_TMP"
 }
 trap cg__cleanup EXIT
 
-# ---- the module ----------------------------------------------------------------
+# ---- the modules ---------------------------------------------------------------
+#
+# camguard.ko is the core (tags, channels, netlink; no camera of its own);
+# camguard_vcam.ko is the virtual camera, a driver on the core's API. Open
+# camera nodes pin camguard_vcam, which pins camguard.
 
-cg_loaded() {
+cg__module_loaded() {
 	local m _
 	while read -r m _; do
-		[[ $m != camguard ]] || return 0
+		[[ $m != "$1" ]] || return 0
 	done </proc/modules
 	return 1
+}
+
+# The core is loaded (with or without the virtual camera).
+cg_loaded() {
+	cg__module_loaded camguard
 }
 
 cg__not_loaded() {
 	! cg_loaded
 }
 
-# Number of cameras of the loaded module.
+# Number of cameras of the loaded virtual camera.
 cg_cameras() {
-	cat /sys/module/camguard/parameters/cameras
+	cat /sys/module/camguard_vcam/parameters/cameras
 }
 
 # cg_node N: /dev/videoX of camera N (fails if there is none).
@@ -260,39 +271,55 @@ cg__node_ready() {
 	node=$(cg_node "$1") && [[ -c $node ]]
 }
 
-# cg_load [PARAM=VALUE...]: insmod the module built for this kernel (after
-# its dependencies) and wait for every camera's node. Unloads a camguard
-# that is already loaded first. Diagnostics on failure.
-CG_DEPS=''
-cg_load() {
-	local dep i n mods loaded
-	if [[ ! -r $CG_KO ]]; then
-		cg_diag "no module at $CG_KO: run make module KVER=$(uname -r) on the host"
+# cg__insmod KO [PARAM=VALUE...]: insmod from the guest's RAM rather than
+# over 9p (a copy in CG_TMP), after the dependencies that are not loaded.
+cg__insmod() {
+	local ko=$1 copy dep deps mods loaded
+	shift
+	copy=$CG_TMP/${ko##*/}
+	if [[ ! -r $ko ]]; then
+		cg_diag "no module at $ko: run make module KVER=$(uname -r) on the host"
 		return 1
 	fi
-	if cg_loaded; then
-		cg_unload || return 1
-	fi
-	if [[ -z $CG_DEPS ]]; then
-		CG_DEPS=$(modinfo -F depends "$CG_KO")
-		CG_DEPS="${CG_DEPS//,/ } "
-	fi
-	# insmod reads the module from the guest's RAM rather than over 9p
-	if [[ ! -e $CG_TMP/camguard.ko ]]; then
-		cp "$CG_KO" "$CG_TMP/camguard.ko" || return 1
-	fi
+	[[ -e $copy ]] || cp "$ko" "$copy" || return 1
+	deps=$(modinfo -F depends "$copy")
 	mapfile -t mods </proc/modules
 	loaded=" ${mods[*]%% *} "
-	for dep in $CG_DEPS; do
+	for dep in ${deps//,/ }; do
 		[[ $loaded != *" ${dep//-/_} "* ]] || continue
+		[[ $dep != camguard ]] || continue
 		modprobe "$dep" || { cg_diag "modprobe $dep failed"; return 1; }
 	done
-	if ! insmod "$CG_TMP/camguard.ko" "$@"; then
-		cg_diag "insmod $CG_KO $* failed"
+	if ! insmod "$copy" "$@"; then
+		cg_diag "insmod $ko $* failed"
 		dmesg | tail -n 5 | cg_diag_file -
 		return 1
 	fi
-	read -r n </sys/module/camguard/parameters/cameras
+}
+
+# cg_load_core [PARAM=VALUE...]: only camguard.ko, as on a board whose own
+# driver brings the cameras. Unloads a camguard that is already loaded first.
+cg_load_core() {
+	if cg_loaded; then
+		cg_unload || return 1
+	fi
+	cg__insmod "$CG_KO" "$@"
+}
+
+# cg_load [PARAM=VALUE...]: the core and the virtual camera, and wait for
+# every camera's node. cameras=N goes to camguard_vcam, every other
+# parameter to camguard. Unloads a camguard that is already loaded first.
+cg_load() {
+	local p i n core=() vcam=()
+	for p in "$@"; do
+		case $p in
+		cameras=*) vcam+=("$p") ;;
+		*) core+=("$p") ;;
+		esac
+	done
+	cg_load_core "${core[@]}" || return 1
+	cg__insmod "$CG_VCAM_KO" "${vcam[@]}" || return 1
+	n=$(cg_cameras)
 	for ((i = 0; i < n; i++)); do
 		if ! cg_wait_for 10 cg__node_ready "$i"; then
 			cg_diag "camera $i has no video node 10 s after insmod"
@@ -301,11 +328,20 @@ cg_load() {
 	done
 }
 
-# cg_unload: rmmod camguard and wait until it is gone.
+# cg__rmmod: the virtual camera (if loaded), then the core; rmmod's message
+# and status on failure.
+cg__rmmod() {
+	if cg__module_loaded camguard_vcam; then
+		rmmod camguard_vcam || return 1
+	fi
+	rmmod camguard
+}
+
+# cg_unload: rmmod both and wait until the core is gone.
 cg_unload() {
 	local out
-	if ! out=$(rmmod camguard 2>&1); then
-		cg_diag "rmmod camguard failed: $out"
+	if ! out=$(cg__rmmod 2>&1); then
+		cg_diag "rmmod camguard_vcam camguard failed: $out"
 		return 1
 	fi
 	cg_wait_for 10 cg__not_loaded

@@ -23,8 +23,10 @@
 #   g) "Drop Frames (%)" = 50: frames_drop_injected grows, sequence gaps
 #   h) a slow reader: frames_dropped grows, the sequence keeps counting
 #      (tests/guest/inject.c with two buffers in flight; v4l2-ctl --stream-sleep)
-#   i) cameras=0 and cameras=9 are refused with a clear message; cameras=8
-#      gives 8 cameras
+#   i) camguard.ko alone loads with no camera and answers on netlink;
+#      camguard_vcam cameras=0 and cameras=9 are refused with a clear
+#      message; cameras=8 gives 8 cameras; the core cannot go while the
+#      virtual camera is loaded
 # Runs inside a tests/vm/run guest as root: tests/guest/lifecycle.sh
 set -euo pipefail
 
@@ -113,7 +115,11 @@ leftovers() {
 	if cg_loaded; then
 		left+=("camguard in /proc/modules")
 	fi
+	if cg__module_loaded camguard_vcam; then
+		left+=("camguard_vcam in /proc/modules")
+	fi
 	[[ ! -e /sys/module/camguard ]] || left+=("/sys/module/camguard")
+	[[ ! -e /sys/module/camguard_vcam ]] || left+=("/sys/module/camguard_vcam")
 	echo "${left[*]}"
 }
 
@@ -213,13 +219,13 @@ section_b() {
 	local pid=$CG_BG_PID
 	wait_streaming 0 "$pid"
 	rc=0
-	out=$(rmmod camguard 2>&1) || rc=$?
+	out=$(rmmod camguard_vcam 2>&1) || rc=$?
 	if ((rc == 0)); then
 		cg_why+=("rmmod succeeded while $node was streaming")
 	elif [[ $out != *"in use"* ]]; then
 		cg_why+=("rmmod failed, but not with 'in use': $out")
 	fi
-	cg_loaded || cg_why+=("camguard is no longer loaded")
+	cg__module_loaded camguard_vcam || cg_why+=("camguard_vcam is no longer loaded")
 	[[ -c $node ]] || cg_why+=("$node is gone")
 	rc=0
 	cg_wait_pid "$pid" "$CG_TIMEOUT" || rc=$?
@@ -237,7 +243,7 @@ section_b() {
 	[[ -c $node ]] || cg_bail "$node is not there to be held open"
 	exec {fd}<"$node"
 	rc=0
-	out=$(rmmod camguard 2>&1) || rc=$?
+	out=$(rmmod camguard_vcam 2>&1) || rc=$?
 	((rc != 0)) || cg_why+=("rmmod succeeded while $node was open")
 	exec {fd}>&-
 	cg_report "b) rmmod while a process merely holds the node open is refused" "${cg_why[@]}"
@@ -398,7 +404,7 @@ unbind_holder() {
 	((rc == 0)) || cg_why+=("unbind of camguard.0 failed or hung (status $rc)")
 	cg_wait_for 5 test ! -e "$CG_DEV_SYS/camguard.0/driver" || cg_why+=("camguard.0 still bound")
 	# the open file still pins the module
-	if rmmod camguard 2>/dev/null; then
+	if rmmod camguard_vcam 2>/dev/null; then
 		cg_why+=("rmmod succeeded while the holder had the node open")
 	fi
 	touch "$trigger"
@@ -634,18 +640,32 @@ section_h() {
 
 # --- i) the cameras parameter -----------------------------------------------------
 section_i() {
-	local bad rc out dmesg0 msg i n name list
+	local bad rc out dmesg0 msg i n name list d
+	# The core alone, as on a board whose own driver brings the cameras.
+	cg_why=()
+	cg_load_core || cg_bail "insmod camguard.ko alone"
+	for d in /sys/class/video4linux/video*; do
+		[[ -r $d/name ]] || continue
+		read -r name <"$d/name" || continue
+		[[ $name != camguard-* ]] || cg_why+=("a node ${d##*/} ($name) with the core alone")
+	done
+	rc=0
+	out=$("$CG_BIN/camguardctl" --json cameras 2>&1) || rc=$?
+	((rc == 0)) || cg_why+=("camguardctl cameras: status $rc: $out")
+	[[ $out == "[]" ]] || cg_why+=("camguardctl cameras lists cameras with the core alone: $out")
+	cg_report "i) camguard.ko alone loads with no camera; the family answers: ${out:-nothing}" "${cg_why[@]}"
+
 	for bad in 0 9; do
 		cg_why=()
 		dmesg0=$(dmesg | wc -l)
 		rc=0
-		out=$(insmod "$CG_KO" "cameras=$bad" 2>&1) || rc=$?
-		((rc != 0)) || cg_why+=("insmod cameras=$bad succeeded")
-		if cg_loaded; then
-			cg_why+=("camguard is loaded")
-			rmmod camguard || true
+		out=$(insmod "$CG_VCAM_KO" "cameras=$bad" 2>&1) || rc=$?
+		((rc != 0)) || cg_why+=("insmod camguard_vcam cameras=$bad succeeded")
+		if cg__module_loaded camguard_vcam; then
+			cg_why+=("camguard_vcam is loaded")
+			rmmod camguard_vcam || true
 		fi
-		msg=$(dmesg | tail -n "+$((dmesg0 + 1))" | grep -m1 "camguard: .*cameras=$bad" || true)
+		msg=$(dmesg | tail -n "+$((dmesg0 + 1))" | grep -m1 "camguard_vcam: .*cameras=$bad" || true)
 		[[ $msg == *"must be 1 to 8"* ]] ||
 			cg_why+=("no kernel message saying cameras=$bad must be 1 to 8 (got: ${msg:-nothing})")
 		cg_report "i) cameras=$bad is refused: ${msg#*\] }" "${cg_why[@]}"
@@ -678,6 +698,12 @@ section_i() {
 		--expect-owner 0 --expect-frames 3 "$CG_TMP/i.raw"
 	name=$(v4l2-ctl -d "$(cg_node 7)" --info 2>/dev/null | sed -n 's/^\s*Card type\s*: //p' || true)
 	cg_report "i) cameras=8: 8 nodes camguard-0..7, 8 platform devices, camera 6 discrete, camera 7 stepwise and stamps 7 ($name)" "${cg_why[@]}"
+	cg_why=()
+	rc=0
+	out=$(rmmod camguard 2>&1) || rc=$?
+	((rc != 0)) || cg_why+=("rmmod camguard succeeded under camguard_vcam")
+	cg_loaded || cg_why+=("camguard is gone")
+	cg_report "i) the core stays while the virtual camera is loaded (${out:-no message})" "${cg_why[@]}"
 	if cg_unload && [[ -z $(leftovers) ]]; then
 		cg_pass "i) rmmod of the 8 cameras leaves nothing behind"
 	else

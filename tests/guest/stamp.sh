@@ -244,8 +244,8 @@ if [[ -n $fdpass ]]; then
 fi
 
 if cg_unload; then
-	cg_pass "rmmod camguard"
+	cg_pass "rmmod camguard_vcam camguard"
 else
-	cg_fail "rmmod camguard"
+	cg_fail "rmmod camguard_vcam camguard"
 fi
 cg_done

@@ -154,8 +154,8 @@ cg_set_format 1 NV12 641x479 || cg_why+=("S_FMT failed")
 cg_report "camera 1 (stepwise) keeps 322x242@7, clamps 4000x3000@100 and 100x50, evens 641x479" "${cg_why[@]}"
 
 if cg_unload; then
-	cg_pass "rmmod camguard"
+	cg_pass "rmmod camguard_vcam camguard"
 else
-	cg_fail "rmmod camguard"
+	cg_fail "rmmod camguard_vcam camguard"
 fi
 cg_done

@@ -599,8 +599,13 @@ const char *cg_env(int ncams, bool *skip)
 		return "the camguard selftests run as root (they switch to test uids themselves)";
 	if (access("/sys/module/camguard", F_OK))
 		return "the camguard module is not loaded (insmod camguard.ko first)";
-	if (cg_param_read("cameras", &cams) || cams < ncams) {
-		snprintf(why, sizeof(why), "the test needs %d cameras (module parameter cameras=%ld)",
+	if (access("/sys/module/camguard_vcam", F_OK))
+		return "the virtual camera is not loaded (insmod camguard_vcam.ko after camguard.ko)";
+	cams = 0;
+	if (cg_read_long("/sys/module/camguard_vcam/parameters/cameras", &cams) ||
+	    cams < ncams) {
+		snprintf(why, sizeof(why),
+			 "the test needs %d cameras (camguard_vcam parameter cameras=%ld)",
 			 ncams, cams);
 		return why;
 	}

@@ -19,12 +19,12 @@
 
 #include "vcam.h"
 
-static struct cg_vcam_buffer *cg_vcam_next_buffer(struct cg_vcam *vcam)
+static struct vcam_buffer *vcam_next_buffer(struct vcam *vcam)
 {
-	struct cg_vcam_buffer *buf;
+	struct vcam_buffer *buf;
 
 	spin_lock(&vcam->buf_lock);
-	buf = list_first_entry_or_null(&vcam->buf_list, struct cg_vcam_buffer,
+	buf = list_first_entry_or_null(&vcam->buf_list, struct vcam_buffer,
 				       list);
 	if (buf)
 		list_del(&buf->list);
@@ -32,9 +32,9 @@ static struct cg_vcam_buffer *cg_vcam_next_buffer(struct cg_vcam *vcam)
 	return buf;
 }
 
-void cg_vcam_return_all(struct cg_vcam *vcam, enum vb2_buffer_state state)
+void vcam_return_all(struct vcam *vcam, enum vb2_buffer_state state)
 {
-	struct cg_vcam_buffer *buf, *tmp;
+	struct vcam_buffer *buf, *tmp;
 	LIST_HEAD(list);
 
 	spin_lock(&vcam->buf_lock);
@@ -48,9 +48,9 @@ void cg_vcam_return_all(struct cg_vcam *vcam, enum vb2_buffer_state state)
 }
 
 /* Draw the stamp of include/uapi/linux/camguard_stamp.h over the frame. */
-static void cg_vcam_stamp(struct cg_vcam *vcam, u8 *frame, u32 sequence)
+static void vcam_stamp(struct vcam *vcam, u8 *frame, u32 sequence)
 {
-	const struct cg_vcam_frame_fmt *ffmt = &vcam->ffmt;
+	const struct vcam_frame_fmt *ffmt = &vcam->ffmt;
 	u32 cell = camguard_stamp_cell(ffmt->width, ffmt->height);
 	struct camguard_stamp stamp = {
 		.camera = vcam->index,
@@ -66,17 +66,17 @@ static void cg_vcam_stamp(struct cg_vcam *vcam, u8 *frame, u32 sequence)
 	for (i = 0; i < CAMGUARD_STAMP_COLS * CAMGUARD_STAMP_ROWS; i++) {
 		col = i % CAMGUARD_STAMP_COLS;
 		row = i / CAMGUARD_STAMP_COLS;
-		cg_vcam_fill_cell(ffmt, frame, cell * (col + 1),
-				  cell * (row + 1), cell,
+		vcam_fill_cell(ffmt, frame, cell * (col + 1),
+			       cell * (row + 1), cell,
 				  camguard_stamp_bit(payload, i));
 	}
 }
 
 /* Produce frame @sequence; returns true if a buffer was filled. */
-static bool cg_vcam_produce(struct cg_vcam *vcam, u32 sequence)
+static bool vcam_produce(struct vcam *vcam, u32 sequence)
 {
 	int drop_percent = READ_ONCE(vcam->drop_percent);
-	struct cg_vcam_buffer *buf;
+	struct vcam_buffer *buf;
 	struct vb2_buffer *vb;
 	u8 *vaddr;
 
@@ -85,7 +85,7 @@ static bool cg_vcam_produce(struct cg_vcam *vcam, u32 sequence)
 		return false;
 	}
 
-	buf = cg_vcam_next_buffer(vcam);
+	buf = vcam_next_buffer(vcam);
 	if (!buf) {
 		atomic64_inc(&vcam->stats.frames_dropped);
 		return false;
@@ -104,7 +104,7 @@ static bool cg_vcam_produce(struct cg_vcam *vcam, u32 sequence)
 	/* Muted: camguard blacked the buffer; no picture may touch it. */
 	if (!camguard_vb2_buffer_muted(vb)) {
 		memcpy(vaddr, vcam->background, vcam->ffmt.sizeimage);
-		cg_vcam_stamp(vcam, vaddr, sequence);
+		vcam_stamp(vcam, vaddr, sequence);
 	}
 	vb2_set_plane_payload(vb, 0, vcam->ffmt.sizeimage);
 	vb->timestamp = ktime_get_ns();
@@ -115,18 +115,18 @@ static bool cg_vcam_produce(struct cg_vcam *vcam, u32 sequence)
 }
 
 /* Render the background for the picture settings; returns their generation. */
-static int cg_vcam_render_picture(struct cg_vcam *vcam)
+static int vcam_render_picture(struct vcam *vcam)
 {
 	int gen = atomic_read(&vcam->picture_gen);
 
-	cg_vcam_render(&vcam->ffmt, vcam->background, READ_ONCE(vcam->pattern),
-		       READ_ONCE(vcam->brightness));
+	vcam_render(&vcam->ffmt, vcam->background, READ_ONCE(vcam->pattern),
+		    READ_ONCE(vcam->brightness));
 	return gen;
 }
 
-static int cg_vcam_thread(void *data)
+static int vcam_thread(void *data)
 {
-	struct cg_vcam *vcam = data;
+	struct vcam *vcam = data;
 	u64 interval = NSEC_PER_SEC / vcam->fps;
 	ktime_t epoch;
 	int picture_gen;
@@ -137,7 +137,7 @@ static int cg_vcam_thread(void *data)
 	u64 late;
 
 	/* Render before the clock starts, so frame 0 is not late. */
-	picture_gen = cg_vcam_render_picture(vcam);
+	picture_gen = vcam_render_picture(vcam);
 	epoch = ktime_get();
 
 	set_freezable();
@@ -147,9 +147,9 @@ static int cg_vcam_thread(void *data)
 			break;
 
 		if (atomic_read(&vcam->picture_gen) != picture_gen)
-			picture_gen = cg_vcam_render_picture(vcam);
+			picture_gen = vcam_render_picture(vcam);
 
-		if (cg_vcam_produce(vcam, sequence) &&
+		if (vcam_produce(vcam, sequence) &&
 		    ++filled == READ_ONCE(vcam->disconnect_after))
 			schedule_work(&vcam->disconnect_work);
 		sequence++;
@@ -182,7 +182,7 @@ static int cg_vcam_thread(void *data)
 	return 0;
 }
 
-int cg_vcam_gen_start(struct cg_vcam *vcam)
+int vcam_gen_start(struct vcam *vcam)
 {
 	struct task_struct *thread;
 
@@ -192,7 +192,7 @@ int cg_vcam_gen_start(struct cg_vcam *vcam)
 	if (!vcam->background)
 		return -ENOMEM;
 
-	thread = kthread_run(cg_vcam_thread, vcam, "camguard-%u", vcam->index);
+	thread = kthread_run(vcam_thread, vcam, "camguard-%u", vcam->index);
 	if (IS_ERR(thread)) {
 		vfree(vcam->background);
 		vcam->background = NULL;
@@ -202,7 +202,7 @@ int cg_vcam_gen_start(struct cg_vcam *vcam)
 	return 0;
 }
 
-void cg_vcam_gen_stop(struct cg_vcam *vcam)
+void vcam_gen_stop(struct vcam *vcam)
 {
 	lockdep_assert_held(&vcam->lock);
 

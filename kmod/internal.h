@@ -28,8 +28,8 @@
  * channel is freed after a grace period when revoked; it holds a reference
  * to its socket until then.
  */
-#ifndef _CG_CAMGUARD_H
-#define _CG_CAMGUARD_H
+#ifndef _CG_INTERNAL_H
+#define _CG_INTERNAL_H
 
 #include <linux/atomic.h>
 #include <linux/cred.h>
@@ -247,7 +247,4 @@ void cg_audit_cred(enum camguard_reason reason, const struct cred *cred,
 void cg_audit_withheld(struct camguard_camera *cam,
 		       const struct cg_stream *stream, unsigned int n);
 
-int cg_vcam_init(unsigned int cameras);
-void cg_vcam_uninit(void);
-
-#endif /* _CG_CAMGUARD_H */
+#endif /* _CG_INTERNAL_H */

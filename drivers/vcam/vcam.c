@@ -3,9 +3,9 @@
  * The virtual camera's devices: one platform device per camera, each with a
  * V4L2 video-capture node on videobuf2.
  *
- * Lifetime: a struct cg_vcam lives as long as its v4l2_device refcount. The
+ * Lifetime: a struct vcam lives as long as its v4l2_device refcount. The
  * probe holds one reference, every registered video node (and so every open
- * file) one more; cg_vcam_free() runs when the last goes, which may be after
+ * file) one more; vcam_free() runs when the last goes, which may be after
  * remove() when a process still holds the node open after a disconnect.
  * Open files pin the module (fops.owner), so rmmod waits for nothing: it is
  * refused while a node is open, and a disconnect (the sysfs unbind of the
@@ -26,50 +26,50 @@
 #include "compat.h"
 #include "vcam.h"
 
-#define CG_VCAM_READ_BUFFERS	2
+#define VCAM_READ_BUFFERS	2
 /*
  * Buffers REQBUFS allocates at least: the generator needs one queued at
  * every tick while userspace holds others, or frames are dropped.
  */
-#define CG_VCAM_MIN_BUFFERS	8
+#define VCAM_MIN_BUFFERS	8
 
 /* Driver-private controls (USER class). */
-#define CG_CID_BASE			(V4L2_CID_USER_BASE | 0xe000)
-#define CG_CID_DROP_PERCENT		(CG_CID_BASE + 0)
-#define CG_CID_FAIL_START		(CG_CID_BASE + 1)
-#define CG_CID_FAIL_PREPARE		(CG_CID_BASE + 2)
-#define CG_CID_DISCONNECT_AFTER		(CG_CID_BASE + 3)
+#define VCAM_CID_BASE			(V4L2_CID_USER_BASE | 0xe000)
+#define VCAM_CID_DROP_PERCENT		(VCAM_CID_BASE + 0)
+#define VCAM_CID_FAIL_START		(VCAM_CID_BASE + 1)
+#define VCAM_CID_FAIL_PREPARE		(VCAM_CID_BASE + 2)
+#define VCAM_CID_DISCONNECT_AFTER		(VCAM_CID_BASE + 3)
 
-static struct platform_device *cg_vcam_pdevs[CG_VCAM_MAX_CAMERAS];
-static unsigned int cg_vcam_count;
+static struct platform_device *vcam_pdevs[VCAM_MAX_CAMERAS];
+static unsigned int vcam_count;
 
-static struct cg_vcam *cg_vcam_from_dev(struct device *dev)
+static struct vcam *vcam_from_dev(struct device *dev)
 {
 	struct v4l2_device *v4l2_dev = dev_get_drvdata(dev);
 
-	return container_of(v4l2_dev, struct cg_vcam, v4l2_dev);
+	return container_of(v4l2_dev, struct vcam, v4l2_dev);
 }
 
 /* ---- videobuf2 ---- */
 
-static int cg_vcam_queue_setup(struct vb2_queue *q, unsigned int *nbuffers,
-			       unsigned int *nplanes, unsigned int sizes[],
+static int vcam_queue_setup(struct vb2_queue *q, unsigned int *nbuffers,
+			    unsigned int *nplanes, unsigned int sizes[],
 			       struct device *alloc_devs[])
 {
-	struct cg_vcam *vcam = vb2_get_drv_priv(q);
+	struct vcam *vcam = vb2_get_drv_priv(q);
 	u32 size = vcam->pix.sizeimage;
 
 	if (*nplanes)
 		return sizes[0] < size ? -EINVAL : 0;
-	*nbuffers = max_t(unsigned int, *nbuffers, CG_VCAM_MIN_BUFFERS);
+	*nbuffers = max_t(unsigned int, *nbuffers, VCAM_MIN_BUFFERS);
 	*nplanes = 1;
 	sizes[0] = size;
 	return 0;
 }
 
-static int cg_vcam_buf_prepare(struct vb2_buffer *vb)
+static int vcam_buf_prepare(struct vb2_buffer *vb)
 {
-	struct cg_vcam *vcam = vb2_get_drv_priv(vb->vb2_queue);
+	struct vcam *vcam = vb2_get_drv_priv(vb->vb2_queue);
 	u32 size = vcam->pix.sizeimage;
 
 	if (READ_ONCE(vcam->fail_prepare)) {
@@ -85,11 +85,11 @@ static int cg_vcam_buf_prepare(struct vb2_buffer *vb)
 	return 0;
 }
 
-static void cg_vcam_buf_queue(struct vb2_buffer *vb)
+static void vcam_buf_queue(struct vb2_buffer *vb)
 {
-	struct cg_vcam *vcam = vb2_get_drv_priv(vb->vb2_queue);
+	struct vcam *vcam = vb2_get_drv_priv(vb->vb2_queue);
 	struct vb2_v4l2_buffer *vbuf = to_vb2_v4l2_buffer(vb);
-	struct cg_vcam_buffer *buf = container_of(vbuf, struct cg_vcam_buffer,
+	struct vcam_buffer *buf = container_of(vbuf, struct vcam_buffer,
 						  vb);
 
 	spin_lock(&vcam->buf_lock);
@@ -97,9 +97,9 @@ static void cg_vcam_buf_queue(struct vb2_buffer *vb)
 	spin_unlock(&vcam->buf_lock);
 }
 
-static int cg_vcam_start_streaming(struct vb2_queue *q, unsigned int count)
+static int vcam_start_streaming(struct vb2_queue *q, unsigned int count)
 {
-	struct cg_vcam *vcam = vb2_get_drv_priv(q);
+	struct vcam *vcam = vb2_get_drv_priv(q);
 	struct v4l2_format fmt = {
 		.type = V4L2_BUF_TYPE_VIDEO_CAPTURE,
 		.fmt.pix = vcam->pix,
@@ -116,55 +116,55 @@ static int cg_vcam_start_streaming(struct vb2_queue *q, unsigned int count)
 	if (ret)
 		goto err_return;
 
-	cg_vcam_fmt_to_frame(&vcam->pix, &vcam->ffmt);
-	ret = cg_vcam_gen_start(vcam);
+	vcam_fmt_to_frame(&vcam->pix, &vcam->ffmt);
+	ret = vcam_gen_start(vcam);
 	if (ret)
 		goto err_return;
 	atomic64_inc(&vcam->stats.streams);
 	return 0;
 
 err_return:
-	cg_vcam_return_all(vcam, VB2_BUF_STATE_QUEUED);
+	vcam_return_all(vcam, VB2_BUF_STATE_QUEUED);
 	return ret;
 }
 
-static void cg_vcam_stop_streaming(struct vb2_queue *q)
+static void vcam_stop_streaming(struct vb2_queue *q)
 {
-	struct cg_vcam *vcam = vb2_get_drv_priv(q);
+	struct vcam *vcam = vb2_get_drv_priv(q);
 
-	cg_vcam_gen_stop(vcam);
+	vcam_gen_stop(vcam);
 	camguard_vb2_streaming_stop(q);
-	cg_vcam_return_all(vcam, VB2_BUF_STATE_ERROR);
+	vcam_return_all(vcam, VB2_BUF_STATE_ERROR);
 }
 
-static const struct vb2_ops cg_vcam_qops = {
-	.queue_setup = cg_vcam_queue_setup,
-	.buf_prepare = cg_vcam_buf_prepare,
-	.buf_queue = cg_vcam_buf_queue,
-	.start_streaming = cg_vcam_start_streaming,
-	.stop_streaming = cg_vcam_stop_streaming,
-	CG_VB2_WAIT_OPS
+static const struct vb2_ops vcam_qops = {
+	.queue_setup = vcam_queue_setup,
+	.buf_prepare = vcam_buf_prepare,
+	.buf_queue = vcam_buf_queue,
+	.start_streaming = vcam_start_streaming,
+	.stop_streaming = vcam_stop_streaming,
+	VCAM_VB2_WAIT_OPS
 };
 
 /* ---- V4L2 ioctls ---- */
 
-static int cg_vcam_querycap(struct file *file, void *priv,
-			    struct v4l2_capability *cap)
+static int vcam_querycap(struct file *file, void *priv,
+			 struct v4l2_capability *cap)
 {
-	struct cg_vcam *vcam = video_drvdata(file);
+	struct vcam *vcam = video_drvdata(file);
 
-	strscpy(cap->driver, CG_VCAM_DRIVER, sizeof(cap->driver));
+	strscpy(cap->driver, VCAM_DRIVER, sizeof(cap->driver));
 	snprintf(cap->card, sizeof(cap->card), "camguard virtual camera %u",
 		 vcam->index);
 	snprintf(cap->bus_info, sizeof(cap->bus_info), "platform:%s-%u",
-		 CG_VCAM_DRIVER, vcam->index);
+		 VCAM_DRIVER, vcam->index);
 	return 0;
 }
 
-static int cg_vcam_enum_fmt(struct file *file, void *priv,
-			    struct v4l2_fmtdesc *f)
+static int vcam_enum_fmt(struct file *file, void *priv,
+			 struct v4l2_fmtdesc *f)
 {
-	const struct cg_vcam_fmt *fmt = cg_vcam_fmt_by_index(f->index);
+	const struct vcam_fmt *fmt = vcam_fmt_by_index(f->index);
 
 	if (!fmt)
 		return -EINVAL;
@@ -172,24 +172,24 @@ static int cg_vcam_enum_fmt(struct file *file, void *priv,
 	return 0;
 }
 
-static int cg_vcam_g_fmt(struct file *file, void *priv, struct v4l2_format *f)
+static int vcam_g_fmt(struct file *file, void *priv, struct v4l2_format *f)
 {
-	struct cg_vcam *vcam = video_drvdata(file);
+	struct vcam *vcam = video_drvdata(file);
 
 	f->fmt.pix = vcam->pix;
 	return 0;
 }
 
-static int cg_vcam_try_fmt(struct file *file, void *priv,
-			   struct v4l2_format *f)
+static int vcam_try_fmt(struct file *file, void *priv,
+			struct v4l2_format *f)
 {
-	cg_vcam_fmt_adjust(video_drvdata(file), &f->fmt.pix);
+	vcam_fmt_adjust(video_drvdata(file), &f->fmt.pix);
 	return 0;
 }
 
-static int cg_vcam_s_fmt(struct file *file, void *priv, struct v4l2_format *f)
+static int vcam_s_fmt(struct file *file, void *priv, struct v4l2_format *f)
 {
-	struct cg_vcam *vcam = video_drvdata(file);
+	struct vcam *vcam = video_drvdata(file);
 	int ret;
 
 	ret = camguard_vb2_may_configure(&vcam->queue, file->f_cred);
@@ -197,27 +197,27 @@ static int cg_vcam_s_fmt(struct file *file, void *priv, struct v4l2_format *f)
 		return ret;
 	if (vb2_is_busy(&vcam->queue))
 		return -EBUSY;
-	cg_vcam_fmt_adjust(vcam, &f->fmt.pix);
+	vcam_fmt_adjust(vcam, &f->fmt.pix);
 	vcam->pix = f->fmt.pix;
 	return 0;
 }
 
-static int cg_vcam_enum_framesizes(struct file *file, void *priv,
-				   struct v4l2_frmsizeenum *fsize)
+static int vcam_enum_framesizes(struct file *file, void *priv,
+				struct v4l2_frmsizeenum *fsize)
 {
-	return cg_vcam_enum_framesize(video_drvdata(file), fsize->index, fsize);
+	return vcam_enum_framesize(video_drvdata(file), fsize->index, fsize);
 }
 
-static int cg_vcam_enum_frameintervals(struct file *file, void *priv,
-				       struct v4l2_frmivalenum *fival)
+static int vcam_enum_frameintervals(struct file *file, void *priv,
+				    struct v4l2_frmivalenum *fival)
 {
-	return cg_vcam_enum_frameinterval(video_drvdata(file), fival);
+	return vcam_enum_frameinterval(video_drvdata(file), fival);
 }
 
-static int cg_vcam_g_parm(struct file *file, void *priv,
-			  struct v4l2_streamparm *parm)
+static int vcam_g_parm(struct file *file, void *priv,
+		       struct v4l2_streamparm *parm)
 {
-	struct cg_vcam *vcam = video_drvdata(file);
+	struct vcam *vcam = video_drvdata(file);
 	struct v4l2_captureparm *cp = &parm->parm.capture;
 
 	if (parm->type != V4L2_BUF_TYPE_VIDEO_CAPTURE)
@@ -226,14 +226,14 @@ static int cg_vcam_g_parm(struct file *file, void *priv,
 	cp->capability = V4L2_CAP_TIMEPERFRAME;
 	cp->timeperframe.numerator = 1;
 	cp->timeperframe.denominator = vcam->fps;
-	cp->readbuffers = CG_VCAM_READ_BUFFERS;
+	cp->readbuffers = VCAM_READ_BUFFERS;
 	return 0;
 }
 
-static int cg_vcam_s_parm(struct file *file, void *priv,
-			  struct v4l2_streamparm *parm)
+static int vcam_s_parm(struct file *file, void *priv,
+		       struct v4l2_streamparm *parm)
 {
-	struct cg_vcam *vcam = video_drvdata(file);
+	struct vcam *vcam = video_drvdata(file);
 	struct v4l2_fract *tpf = &parm->parm.capture.timeperframe;
 	u32 fps;
 	int ret;
@@ -249,13 +249,13 @@ static int cg_vcam_s_parm(struct file *file, void *priv,
 	/* A zero fraction asks for the current rate; others round to fps. */
 	if (tpf->numerator && tpf->denominator) {
 		fps = DIV_ROUND_CLOSEST(tpf->denominator, tpf->numerator);
-		vcam->fps = cg_vcam_fps_adjust(vcam, fps);
+		vcam->fps = vcam_fps_adjust(vcam, fps);
 	}
-	return cg_vcam_g_parm(file, priv, parm);
+	return vcam_g_parm(file, priv, parm);
 }
 
-static int cg_vcam_enum_input(struct file *file, void *priv,
-			      struct v4l2_input *inp)
+static int vcam_enum_input(struct file *file, void *priv,
+			   struct v4l2_input *inp)
 {
 	if (inp->index)
 		return -EINVAL;
@@ -264,33 +264,33 @@ static int cg_vcam_enum_input(struct file *file, void *priv,
 	return 0;
 }
 
-static int cg_vcam_g_input(struct file *file, void *priv, unsigned int *i)
+static int vcam_g_input(struct file *file, void *priv, unsigned int *i)
 {
 	*i = 0;
 	return 0;
 }
 
-static int cg_vcam_s_input(struct file *file, void *priv, unsigned int i)
+static int vcam_s_input(struct file *file, void *priv, unsigned int i)
 {
-	struct cg_vcam *vcam = video_drvdata(file);
+	struct vcam *vcam = video_drvdata(file);
 
 	return camguard_vb2_may_configure(&vcam->queue, file->f_cred) ?:
 	       (i ? -EINVAL : 0);
 }
 
-static const struct v4l2_ioctl_ops cg_vcam_ioctl_ops = {
-	.vidioc_querycap = cg_vcam_querycap,
-	.vidioc_enum_fmt_vid_cap = cg_vcam_enum_fmt,
-	.vidioc_g_fmt_vid_cap = cg_vcam_g_fmt,
-	.vidioc_try_fmt_vid_cap = cg_vcam_try_fmt,
-	.vidioc_s_fmt_vid_cap = cg_vcam_s_fmt,
-	.vidioc_enum_framesizes = cg_vcam_enum_framesizes,
-	.vidioc_enum_frameintervals = cg_vcam_enum_frameintervals,
-	.vidioc_g_parm = cg_vcam_g_parm,
-	.vidioc_s_parm = cg_vcam_s_parm,
-	.vidioc_enum_input = cg_vcam_enum_input,
-	.vidioc_g_input = cg_vcam_g_input,
-	.vidioc_s_input = cg_vcam_s_input,
+static const struct v4l2_ioctl_ops vcam_ioctl_ops = {
+	.vidioc_querycap = vcam_querycap,
+	.vidioc_enum_fmt_vid_cap = vcam_enum_fmt,
+	.vidioc_g_fmt_vid_cap = vcam_g_fmt,
+	.vidioc_try_fmt_vid_cap = vcam_try_fmt,
+	.vidioc_s_fmt_vid_cap = vcam_s_fmt,
+	.vidioc_enum_framesizes = vcam_enum_framesizes,
+	.vidioc_enum_frameintervals = vcam_enum_frameintervals,
+	.vidioc_g_parm = vcam_g_parm,
+	.vidioc_s_parm = vcam_s_parm,
+	.vidioc_enum_input = vcam_enum_input,
+	.vidioc_g_input = vcam_g_input,
+	.vidioc_s_input = vcam_s_input,
 
 	.vidioc_reqbufs = camguard_vb2_ioctl_reqbufs,
 	.vidioc_create_bufs = camguard_vb2_ioctl_create_bufs,
@@ -313,7 +313,7 @@ static const struct v4l2_ioctl_ops cg_vcam_ioctl_ops = {
  * Queue ownership, and so stream owners, and every path to the buffers go
  * through the camguard helpers.
  */
-static const struct v4l2_file_operations cg_vcam_fops = {
+static const struct v4l2_file_operations vcam_fops = {
 	.owner = THIS_MODULE,
 	.open = v4l2_fh_open,
 	.release = camguard_vb2_fop_release,
@@ -325,14 +325,14 @@ static const struct v4l2_file_operations cg_vcam_fops = {
 
 /* ---- controls ---- */
 
-static bool cg_vcam_is_inject_ctrl(u32 id)
+static bool vcam_is_inject_ctrl(u32 id)
 {
-	return id >= CG_CID_DROP_PERCENT && id <= CG_CID_DISCONNECT_AFTER;
+	return id >= VCAM_CID_DROP_PERCENT && id <= VCAM_CID_DISCONNECT_AFTER;
 }
 
-static int cg_vcam_s_ctrl(struct v4l2_ctrl *ctrl)
+static int vcam_s_ctrl(struct v4l2_ctrl *ctrl)
 {
-	struct cg_vcam *vcam = container_of(ctrl->handler, struct cg_vcam,
+	struct vcam *vcam = container_of(ctrl->handler, struct vcam,
 					    ctrls);
 	int ret;
 
@@ -341,7 +341,7 @@ static int cg_vcam_s_ctrl(struct v4l2_ctrl *ctrl)
 	 * video_device's lock), or before registration with the defaults.
 	 * Error injection fails or cuts off streams: root's alone.
 	 */
-	if (cg_vcam_is_inject_ctrl(ctrl->id) && !capable(CAP_SYS_ADMIN))
+	if (vcam_is_inject_ctrl(ctrl->id) && !capable(CAP_SYS_ADMIN))
 		return -EPERM;
 	ret = camguard_vb2_may_configure(&vcam->queue, current_cred());
 	if (ret)
@@ -356,16 +356,16 @@ static int cg_vcam_s_ctrl(struct v4l2_ctrl *ctrl)
 		WRITE_ONCE(vcam->pattern, ctrl->val);
 		atomic_inc(&vcam->picture_gen);
 		break;
-	case CG_CID_DROP_PERCENT:
+	case VCAM_CID_DROP_PERCENT:
 		WRITE_ONCE(vcam->drop_percent, ctrl->val);
 		break;
-	case CG_CID_FAIL_START:
+	case VCAM_CID_FAIL_START:
 		WRITE_ONCE(vcam->fail_start, ctrl->val);
 		break;
-	case CG_CID_FAIL_PREPARE:
+	case VCAM_CID_FAIL_PREPARE:
 		WRITE_ONCE(vcam->fail_prepare, ctrl->val);
 		break;
-	case CG_CID_DISCONNECT_AFTER:
+	case VCAM_CID_DISCONNECT_AFTER:
 		WRITE_ONCE(vcam->disconnect_after, ctrl->val);
 		break;
 	default:
@@ -374,11 +374,11 @@ static int cg_vcam_s_ctrl(struct v4l2_ctrl *ctrl)
 	return 0;
 }
 
-static const struct v4l2_ctrl_ops cg_vcam_ctrl_ops = {
-	.s_ctrl = cg_vcam_s_ctrl,
+static const struct v4l2_ctrl_ops vcam_ctrl_ops = {
+	.s_ctrl = vcam_s_ctrl,
 };
 
-static const char * const cg_vcam_patterns[] = {
+static const char * const vcam_patterns[] = {
 	"Color Bars",
 	"Gradient",
 	"Checkerboard",
@@ -393,32 +393,32 @@ static const char * const cg_vcam_patterns[] = {
  * root (CAP_SYS_ADMIN) may write them, and like every control only while
  * no other owner's stream exists.
  */
-static const struct v4l2_ctrl_config cg_vcam_inject_ctrls[] = {
+static const struct v4l2_ctrl_config vcam_inject_ctrls[] = {
 	{
-		.ops = &cg_vcam_ctrl_ops,
-		.id = CG_CID_DROP_PERCENT,
+		.ops = &vcam_ctrl_ops,
+		.id = VCAM_CID_DROP_PERCENT,
 		.name = "Drop Frames (%)",
 		.type = V4L2_CTRL_TYPE_INTEGER,
 		.min = 0,
 		.max = 100,
 		.step = 1,
 	}, {
-		.ops = &cg_vcam_ctrl_ops,
-		.id = CG_CID_FAIL_START,
+		.ops = &vcam_ctrl_ops,
+		.id = VCAM_CID_FAIL_START,
 		.name = "Fail Start Streaming",
 		.type = V4L2_CTRL_TYPE_BOOLEAN,
 		.max = 1,
 		.step = 1,
 	}, {
-		.ops = &cg_vcam_ctrl_ops,
-		.id = CG_CID_FAIL_PREPARE,
+		.ops = &vcam_ctrl_ops,
+		.id = VCAM_CID_FAIL_PREPARE,
 		.name = "Fail Buffer Prepare",
 		.type = V4L2_CTRL_TYPE_BOOLEAN,
 		.max = 1,
 		.step = 1,
 	}, {
-		.ops = &cg_vcam_ctrl_ops,
-		.id = CG_CID_DISCONNECT_AFTER,
+		.ops = &vcam_ctrl_ops,
+		.id = VCAM_CID_DISCONNECT_AFTER,
 		.name = "Disconnect After Frames",
 		.type = V4L2_CTRL_TYPE_INTEGER,
 		.min = 0,
@@ -427,7 +427,7 @@ static const struct v4l2_ctrl_config cg_vcam_inject_ctrls[] = {
 	},
 };
 
-static int cg_vcam_init_ctrls(struct cg_vcam *vcam)
+static int vcam_init_ctrls(struct vcam *vcam)
 {
 	struct v4l2_ctrl_handler *hdl = &vcam->ctrls;
 	unsigned int i;
@@ -437,15 +437,15 @@ static int cg_vcam_init_ctrls(struct cg_vcam *vcam)
 	 * every ioctl, control ioctls included. s_ctrl only publishes values
 	 * with WRITE_ONCE for the generator and the vb2 callbacks.
 	 */
-	v4l2_ctrl_handler_init(hdl, 2 + ARRAY_SIZE(cg_vcam_inject_ctrls));
-	v4l2_ctrl_new_std(hdl, &cg_vcam_ctrl_ops, V4L2_CID_BRIGHTNESS,
+	v4l2_ctrl_handler_init(hdl, 2 + ARRAY_SIZE(vcam_inject_ctrls));
+	v4l2_ctrl_new_std(hdl, &vcam_ctrl_ops, V4L2_CID_BRIGHTNESS,
 			  0, 255, 1, 128);
-	v4l2_ctrl_new_std_menu_items(hdl, &cg_vcam_ctrl_ops,
+	v4l2_ctrl_new_std_menu_items(hdl, &vcam_ctrl_ops,
 				     V4L2_CID_TEST_PATTERN,
-				     CG_PATTERN_COUNT - 1, 0, 0,
-				     cg_vcam_patterns);
-	for (i = 0; i < ARRAY_SIZE(cg_vcam_inject_ctrls); i++)
-		v4l2_ctrl_new_custom(hdl, &cg_vcam_inject_ctrls[i], NULL);
+				     VCAM_PATTERN_COUNT - 1, 0, 0,
+				     vcam_patterns);
+	for (i = 0; i < ARRAY_SIZE(vcam_inject_ctrls); i++)
+		v4l2_ctrl_new_custom(hdl, &vcam_inject_ctrls[i], NULL);
 	if (hdl->error)
 		return hdl->error;
 	vcam->v4l2_dev.ctrl_handler = hdl;
@@ -455,7 +455,7 @@ static int cg_vcam_init_ctrls(struct cg_vcam *vcam)
 
 /* ---- devices ---- */
 
-static void cg_vcam_unregister(struct cg_vcam *vcam)
+static void vcam_unregister(struct vcam *vcam)
 {
 	mutex_lock(&vcam->unregister_lock);
 	if (video_is_registered(&vcam->vdev)) {
@@ -467,20 +467,20 @@ static void cg_vcam_unregister(struct cg_vcam *vcam)
 	mutex_unlock(&vcam->unregister_lock);
 }
 
-static void cg_vcam_disconnect_work(struct work_struct *work)
+static void vcam_disconnect_work(struct work_struct *work)
 {
-	struct cg_vcam *vcam = container_of(work, struct cg_vcam,
+	struct vcam *vcam = container_of(work, struct vcam,
 					    disconnect_work);
 
 	dev_info(vcam->v4l2_dev.dev, "disconnect injected after %u frames\n",
 		 READ_ONCE(vcam->disconnect_after));
-	cg_vcam_unregister(vcam);
+	vcam_unregister(vcam);
 }
 
 /* The v4l2_device release: the last reference is gone. */
-static void cg_vcam_free(struct v4l2_device *v4l2_dev)
+static void vcam_free(struct v4l2_device *v4l2_dev)
 {
-	struct cg_vcam *vcam = container_of(v4l2_dev, struct cg_vcam, v4l2_dev);
+	struct vcam *vcam = container_of(v4l2_dev, struct vcam, v4l2_dev);
 
 	v4l2_ctrl_handler_free(&vcam->ctrls);
 	v4l2_device_unregister(&vcam->v4l2_dev);
@@ -489,31 +489,31 @@ static void cg_vcam_free(struct v4l2_device *v4l2_dev)
 	kfree(vcam);
 }
 
-static int cg_vcam_init_queue(struct cg_vcam *vcam)
+static int vcam_init_queue(struct vcam *vcam)
 {
 	struct vb2_queue *q = &vcam->queue;
 
 	q->type = V4L2_BUF_TYPE_VIDEO_CAPTURE;
 	q->io_modes = VB2_MMAP | VB2_USERPTR | VB2_DMABUF | VB2_READ;
 	q->drv_priv = vcam;
-	q->buf_struct_size = sizeof(struct cg_vcam_buffer);
-	q->ops = &cg_vcam_qops;
+	q->buf_struct_size = sizeof(struct vcam_buffer);
+	q->ops = &vcam_qops;
 	q->mem_ops = &vb2_vmalloc_memops;
 	q->timestamp_flags = V4L2_BUF_FLAG_TIMESTAMP_MONOTONIC |
 			     V4L2_BUF_FLAG_TSTAMP_SRC_EOF;
-	cg_vb2_set_min_queued(q, 1);
+	vcam_vb2_set_min_queued(q, 1);
 	q->lock = &vcam->lock;
 	q->dev = vcam->v4l2_dev.dev;
 	return vb2_queue_init(q);
 }
 
-static void cg_vcam_init_vdev(struct cg_vcam *vcam)
+static void vcam_init_vdev(struct vcam *vcam)
 {
 	struct video_device *vdev = &vcam->vdev;
 
 	snprintf(vdev->name, sizeof(vdev->name), "camguard-%u", vcam->index);
-	vdev->fops = &cg_vcam_fops;
-	vdev->ioctl_ops = &cg_vcam_ioctl_ops;
+	vdev->fops = &vcam_fops;
+	vdev->ioctl_ops = &vcam_ioctl_ops;
 	vdev->release = video_device_release_empty;
 	vdev->v4l2_dev = &vcam->v4l2_dev;
 	vdev->queue = &vcam->queue;
@@ -524,10 +524,10 @@ static void cg_vcam_init_vdev(struct cg_vcam *vcam)
 	video_set_drvdata(vdev, vcam);
 }
 
-static int cg_vcam_probe(struct platform_device *pdev)
+static int vcam_probe(struct platform_device *pdev)
 {
 	char name[32];
-	struct cg_vcam *vcam;
+	struct vcam *vcam;
 	int ret;
 
 	vcam = kzalloc(sizeof(*vcam), GFP_KERNEL);
@@ -539,26 +539,26 @@ static int cg_vcam_probe(struct platform_device *pdev)
 	mutex_init(&vcam->unregister_lock);
 	spin_lock_init(&vcam->buf_lock);
 	INIT_LIST_HEAD(&vcam->buf_list);
-	INIT_WORK(&vcam->disconnect_work, cg_vcam_disconnect_work);
-	vcam->fps = CG_VCAM_DEF_FPS;
+	INIT_WORK(&vcam->disconnect_work, vcam_disconnect_work);
+	vcam->fps = VCAM_DEF_FPS;
 	vcam->pix.pixelformat = V4L2_PIX_FMT_YUYV;
 	vcam->pix.width = 640;
 	vcam->pix.height = 480;
-	cg_vcam_fmt_adjust(vcam, &vcam->pix);
+	vcam_fmt_adjust(vcam, &vcam->pix);
 
 	ret = v4l2_device_register(&pdev->dev, &vcam->v4l2_dev);
 	if (ret)
 		goto err_free;
 	/* From here on the refcount frees vcam: errors go to err_put. */
-	vcam->v4l2_dev.release = cg_vcam_free;
+	vcam->v4l2_dev.release = vcam_free;
 
-	ret = cg_vcam_init_ctrls(vcam);
+	ret = vcam_init_ctrls(vcam);
 	if (ret)
 		goto err_put;
-	ret = cg_vcam_init_queue(vcam);
+	ret = vcam_init_queue(vcam);
 	if (ret)
 		goto err_put;
-	cg_vcam_init_vdev(vcam);
+	vcam_init_vdev(vcam);
 	ret = video_register_device(&vcam->vdev, VFL_TYPE_VIDEO, -1);
 	if (ret)
 		goto err_put;
@@ -585,104 +585,125 @@ err_free:
 	return ret;
 }
 
-static void cg_vcam_remove(struct platform_device *pdev)
+static void vcam_remove(struct platform_device *pdev)
 {
-	struct cg_vcam *vcam = cg_vcam_from_dev(&pdev->dev);
+	struct vcam *vcam = vcam_from_dev(&pdev->dev);
 
 	/* Streaming stops here; after it no thread can queue the work. */
-	cg_vcam_unregister(vcam);
+	vcam_unregister(vcam);
 	cancel_work_sync(&vcam->disconnect_work);
 	v4l2_device_put(&vcam->v4l2_dev);
 }
 
 /* ---- sysfs: /sys/bus/platform/devices/camguard.N/stats/ ---- */
 
-struct cg_vcam_stat_attr {
+struct vcam_stat_attr {
 	struct device_attribute attr;
-	size_t offset;		/* of an atomic64_t in struct cg_vcam_stats */
+	size_t offset;		/* of an atomic64_t in struct vcam_stats */
 };
 
-static ssize_t cg_vcam_stat_show(struct device *dev,
-				 struct device_attribute *attr, char *buf)
+static ssize_t vcam_stat_show(struct device *dev,
+			      struct device_attribute *attr, char *buf)
 {
-	struct cg_vcam_stat_attr *sa = container_of(attr,
-						    struct cg_vcam_stat_attr,
+	struct vcam_stat_attr *sa = container_of(attr,
+						    struct vcam_stat_attr,
 						    attr);
-	struct cg_vcam *vcam = cg_vcam_from_dev(dev);
+	struct vcam *vcam = vcam_from_dev(dev);
 	atomic64_t *counter = (void *)&vcam->stats + sa->offset;
 
 	return sysfs_emit(buf, "%lld\n", (long long)atomic64_read(counter));
 }
 
-static struct cg_vcam_stat_attr cg_vcam_stat_attrs[] = {
-	{ __ATTR(frames_done, 0444, cg_vcam_stat_show, NULL),
-	  offsetof(struct cg_vcam_stats, frames_done) },
-	{ __ATTR(frames_dropped, 0444, cg_vcam_stat_show, NULL),
-	  offsetof(struct cg_vcam_stats, frames_dropped) },
-	{ __ATTR(frames_late, 0444, cg_vcam_stat_show, NULL),
-	  offsetof(struct cg_vcam_stats, frames_late) },
-	{ __ATTR(frames_drop_injected, 0444, cg_vcam_stat_show, NULL),
-	  offsetof(struct cg_vcam_stats, frames_drop_injected) },
-	{ __ATTR(streams, 0444, cg_vcam_stat_show, NULL),
-	  offsetof(struct cg_vcam_stats, streams) },
+static struct vcam_stat_attr vcam_stat_attrs[] = {
+	{ __ATTR(frames_done, 0444, vcam_stat_show, NULL),
+	  offsetof(struct vcam_stats, frames_done) },
+	{ __ATTR(frames_dropped, 0444, vcam_stat_show, NULL),
+	  offsetof(struct vcam_stats, frames_dropped) },
+	{ __ATTR(frames_late, 0444, vcam_stat_show, NULL),
+	  offsetof(struct vcam_stats, frames_late) },
+	{ __ATTR(frames_drop_injected, 0444, vcam_stat_show, NULL),
+	  offsetof(struct vcam_stats, frames_drop_injected) },
+	{ __ATTR(streams, 0444, vcam_stat_show, NULL),
+	  offsetof(struct vcam_stats, streams) },
 };
 
-static struct attribute *cg_vcam_stat_attr_list[] = {
-	&cg_vcam_stat_attrs[0].attr.attr,
-	&cg_vcam_stat_attrs[1].attr.attr,
-	&cg_vcam_stat_attrs[2].attr.attr,
-	&cg_vcam_stat_attrs[3].attr.attr,
-	&cg_vcam_stat_attrs[4].attr.attr,
+static struct attribute *vcam_stat_attr_list[] = {
+	&vcam_stat_attrs[0].attr.attr,
+	&vcam_stat_attrs[1].attr.attr,
+	&vcam_stat_attrs[2].attr.attr,
+	&vcam_stat_attrs[3].attr.attr,
+	&vcam_stat_attrs[4].attr.attr,
 	NULL,
 };
 
-static const struct attribute_group cg_vcam_stat_group = {
+static const struct attribute_group vcam_stat_group = {
 	.name = "stats",
-	.attrs = cg_vcam_stat_attr_list,
+	.attrs = vcam_stat_attr_list,
 };
 
-static const struct attribute_group *cg_vcam_groups[] = {
-	&cg_vcam_stat_group,
+static const struct attribute_group *vcam_groups[] = {
+	&vcam_stat_group,
 	NULL,
 };
 
-static struct platform_driver cg_vcam_driver = {
-	.probe = cg_vcam_probe,
-	CG_PLATFORM_REMOVE(cg_vcam_remove),
+static struct platform_driver vcam_driver = {
+	.probe = vcam_probe,
+	VCAM_PLATFORM_REMOVE(vcam_remove),
 	.driver = {
-		.name = CG_VCAM_DRIVER,
-		.dev_groups = cg_vcam_groups,
+		.name = VCAM_DRIVER,
+		.dev_groups = vcam_groups,
 	},
 };
 
-int cg_vcam_init(unsigned int cameras)
+static unsigned int cameras = 2;
+module_param(cameras, uint, 0444);
+MODULE_PARM_DESC(cameras, "number of virtual cameras, 1 to 8 (default 2)");
+
+static void vcam_remove_devices(void)
+{
+	while (vcam_count)
+		platform_device_unregister(vcam_pdevs[--vcam_count]);
+}
+
+static int __init vcam_module_init(void)
 {
 	struct platform_device *pdev;
 	int ret;
 
-	ret = platform_driver_register(&cg_vcam_driver);
+	if (!cameras || cameras > VCAM_MAX_CAMERAS) {
+		pr_err("cameras=%u: must be 1 to %u\n", cameras,
+		       VCAM_MAX_CAMERAS);
+		return -EINVAL;
+	}
+
+	ret = platform_driver_register(&vcam_driver);
 	if (ret)
 		return ret;
 
-	for (cg_vcam_count = 0; cg_vcam_count < cameras; cg_vcam_count++) {
-		pdev = platform_device_register_simple(CG_VCAM_DRIVER,
-						       cg_vcam_count, NULL, 0);
+	for (vcam_count = 0; vcam_count < cameras; vcam_count++) {
+		pdev = platform_device_register_simple(VCAM_DRIVER,
+						       vcam_count, NULL, 0);
 		if (IS_ERR(pdev)) {
 			ret = PTR_ERR(pdev);
-			goto err_devices;
+			vcam_remove_devices();
+			platform_driver_unregister(&vcam_driver);
+			return ret;
 		}
-		cg_vcam_pdevs[cg_vcam_count] = pdev;
+		vcam_pdevs[vcam_count] = pdev;
 	}
+	pr_info("%u virtual cameras\n", cameras);
 	return 0;
-
-err_devices:
-	cg_vcam_uninit();
-	return ret;
 }
 
-void cg_vcam_uninit(void)
+static void __exit vcam_module_exit(void)
 {
-	while (cg_vcam_count)
-		platform_device_unregister(cg_vcam_pdevs[--cg_vcam_count]);
-	platform_driver_unregister(&cg_vcam_driver);
+	vcam_remove_devices();
+	platform_driver_unregister(&vcam_driver);
 }
+
+module_init(vcam_module_init);
+module_exit(vcam_module_exit);
+
+MODULE_DESCRIPTION("camguard virtual camera: a V4L2 capture driver that tags its frames through camguard");
+MODULE_AUTHOR("camguard developers");
+MODULE_LICENSE("GPL");

@@ -7,8 +7,8 @@
  * operations, vcam_fmt.c knows the pixel formats, sizes and rates, and
  * vcam_gen.c produces the frames in a kthread.
  */
-#ifndef _CG_VCAM_H
-#define _CG_VCAM_H
+#ifndef _VCAM_H
+#define _VCAM_H
 
 #include <linux/atomic.h>
 #include <linux/ktime.h>
@@ -24,29 +24,27 @@
 #include <linux/camguard.h>
 #include <linux/camguard_stamp.h>
 
-#include "camguard.h"
+#define VCAM_DRIVER		"camguard"
+#define VCAM_MAX_CAMERAS	8
 
-#define CG_VCAM_DRIVER		"camguard"
-#define CG_VCAM_MAX_CAMERAS	8
-
-#define CG_VCAM_MIN_WIDTH	160
-#define CG_VCAM_MIN_HEIGHT	120
-#define CG_VCAM_MAX_WIDTH	1920
-#define CG_VCAM_MAX_HEIGHT	1080
-#define CG_VCAM_MIN_FPS		1
-#define CG_VCAM_MAX_FPS		60
-#define CG_VCAM_DEF_FPS		30
+#define VCAM_MIN_WIDTH	160
+#define VCAM_MIN_HEIGHT	120
+#define VCAM_MAX_WIDTH	1920
+#define VCAM_MAX_HEIGHT	1080
+#define VCAM_MIN_FPS		1
+#define VCAM_MAX_FPS		60
+#define VCAM_DEF_FPS		30
 
 /* Test patterns, in V4L2_CID_TEST_PATTERN menu order. */
-enum cg_vcam_pattern {
-	CG_PATTERN_BARS,
-	CG_PATTERN_GRADIENT,
-	CG_PATTERN_CHECKERS,
-	CG_PATTERN_BLACK,
-	CG_PATTERN_COUNT,
+enum vcam_pattern {
+	VCAM_PATTERN_BARS,
+	VCAM_PATTERN_GRADIENT,
+	VCAM_PATTERN_CHECKERS,
+	VCAM_PATTERN_BLACK,
+	VCAM_PATTERN_COUNT,
 };
 
-struct cg_vcam_fmt {
+struct vcam_fmt {
 	u32 fourcc;
 	u8 bytes_per_pixel;	/* in the first (or only) plane */
 	u8 size_mult;		/* sizeimage = bytesperline * height * mult / 2 */
@@ -54,8 +52,8 @@ struct cg_vcam_fmt {
 };
 
 /* What the generator needs of a frame; fixed while streaming. */
-struct cg_vcam_frame_fmt {
-	const struct cg_vcam_fmt *fmt;
+struct vcam_frame_fmt {
+	const struct vcam_fmt *fmt;
 	u32 width;
 	u32 height;
 	u32 bytesperline;
@@ -63,7 +61,7 @@ struct cg_vcam_frame_fmt {
 };
 
 /* Counters, written by the generator thread only, read from sysfs. */
-struct cg_vcam_stats {
+struct vcam_stats {
 	atomic64_t frames_done;		/* buffers filled and returned */
 	atomic64_t frames_dropped;	/* no buffer queued in time */
 	atomic64_t frames_late;		/* periods the generator overslept */
@@ -71,7 +69,7 @@ struct cg_vcam_stats {
 	atomic64_t streams;		/* streams started */
 };
 
-struct cg_vcam {
+struct vcam {
 	struct v4l2_device v4l2_dev;	/* refcount owns the whole struct */
 	struct video_device vdev;
 	struct vb2_queue queue;
@@ -108,7 +106,7 @@ struct cg_vcam {
 	struct camguard_camera *cg;
 
 	/* The current stream; set in start_streaming, cleared in stop. */
-	struct cg_vcam_frame_fmt ffmt;
+	struct vcam_frame_fmt ffmt;
 	struct task_struct *thread;
 	struct camguard_stream_info stream;
 	u8 *background;		/* pattern rendered in the frame format */
@@ -117,35 +115,35 @@ struct cg_vcam {
 	struct mutex unregister_lock;
 	struct work_struct disconnect_work;
 
-	struct cg_vcam_stats stats;
+	struct vcam_stats stats;
 };
 
-struct cg_vcam_buffer {
+struct vcam_buffer {
 	struct vb2_v4l2_buffer vb;	/* must be first: vb2 allocates us */
 	struct list_head list;
 };
 
 /* vcam_fmt.c */
-const struct cg_vcam_fmt *cg_vcam_fmt_by_index(unsigned int index);
-const struct cg_vcam_fmt *cg_vcam_fmt_find(u32 fourcc);
-bool cg_vcam_discrete_sizes(const struct cg_vcam *vcam);
-int cg_vcam_enum_framesize(const struct cg_vcam *vcam, u32 index,
-			   struct v4l2_frmsizeenum *fsize);
-int cg_vcam_enum_frameinterval(const struct cg_vcam *vcam,
-			       struct v4l2_frmivalenum *fival);
-void cg_vcam_fmt_adjust(const struct cg_vcam *vcam,
-			struct v4l2_pix_format *pix);
-void cg_vcam_fmt_to_frame(const struct v4l2_pix_format *pix,
-			  struct cg_vcam_frame_fmt *ffmt);
-u32 cg_vcam_fps_adjust(const struct cg_vcam *vcam, u32 fps);
-void cg_vcam_render(const struct cg_vcam_frame_fmt *ffmt, u8 *buf,
-		    int pattern, int brightness);
-void cg_vcam_fill_cell(const struct cg_vcam_frame_fmt *ffmt, u8 *buf,
-		       u32 x0, u32 y0, u32 side, bool one);
+const struct vcam_fmt *vcam_fmt_by_index(unsigned int index);
+const struct vcam_fmt *vcam_fmt_find(u32 fourcc);
+bool vcam_discrete_sizes(const struct vcam *vcam);
+int vcam_enum_framesize(const struct vcam *vcam, u32 index,
+			struct v4l2_frmsizeenum *fsize);
+int vcam_enum_frameinterval(const struct vcam *vcam,
+			    struct v4l2_frmivalenum *fival);
+void vcam_fmt_adjust(const struct vcam *vcam,
+		     struct v4l2_pix_format *pix);
+void vcam_fmt_to_frame(const struct v4l2_pix_format *pix,
+		       struct vcam_frame_fmt *ffmt);
+u32 vcam_fps_adjust(const struct vcam *vcam, u32 fps);
+void vcam_render(const struct vcam_frame_fmt *ffmt, u8 *buf,
+		 int pattern, int brightness);
+void vcam_fill_cell(const struct vcam_frame_fmt *ffmt, u8 *buf,
+		    u32 x0, u32 y0, u32 side, bool one);
 
 /* vcam_gen.c */
-int cg_vcam_gen_start(struct cg_vcam *vcam);
-void cg_vcam_gen_stop(struct cg_vcam *vcam);
-void cg_vcam_return_all(struct cg_vcam *vcam, enum vb2_buffer_state state);
+int vcam_gen_start(struct vcam *vcam);
+void vcam_gen_stop(struct vcam *vcam);
+void vcam_return_all(struct vcam *vcam, enum vb2_buffer_state state);
 
-#endif /* _CG_VCAM_H */
+#endif /* _VCAM_H */

@@ -14,166 +14,166 @@
 
 #include "vcam.h"
 
-static const struct cg_vcam_fmt cg_vcam_formats[] = {
+static const struct vcam_fmt vcam_formats[] = {
 	{ .fourcc = V4L2_PIX_FMT_YUYV,  .bytes_per_pixel = 2, .size_mult = 2, .yuv = true },
 	{ .fourcc = V4L2_PIX_FMT_RGB24, .bytes_per_pixel = 3, .size_mult = 2 },
 	{ .fourcc = V4L2_PIX_FMT_NV12,  .bytes_per_pixel = 1, .size_mult = 3, .yuv = true },
 	{ .fourcc = V4L2_PIX_FMT_GREY,  .bytes_per_pixel = 1, .size_mult = 2, .yuv = true },
 };
 
-struct cg_vcam_size {
+struct vcam_size {
 	u32 width;
 	u32 height;
 };
 
-static const struct cg_vcam_size cg_vcam_sizes[] = {
+static const struct vcam_size vcam_sizes[] = {
 	{ 160, 120 }, { 320, 240 }, { 640, 360 }, { 640, 480 },
 	{ 800, 600 }, { 1024, 768 }, { 1280, 720 }, { 1920, 1080 },
 };
 
 /* Fastest first, as ENUM_FRAMEINTERVALS lists them. */
-static const u32 cg_vcam_rates[] = { 60, 30, 25, 15, 10, 5, 1 };
+static const u32 vcam_rates[] = { 60, 30, 25, 15, 10, 5, 1 };
 
-const struct cg_vcam_fmt *cg_vcam_fmt_by_index(unsigned int index)
+const struct vcam_fmt *vcam_fmt_by_index(unsigned int index)
 {
-	return index < ARRAY_SIZE(cg_vcam_formats) ? &cg_vcam_formats[index] :
+	return index < ARRAY_SIZE(vcam_formats) ? &vcam_formats[index] :
 						    NULL;
 }
 
-const struct cg_vcam_fmt *cg_vcam_fmt_find(u32 fourcc)
+const struct vcam_fmt *vcam_fmt_find(u32 fourcc)
 {
 	unsigned int i;
 
-	for (i = 0; i < ARRAY_SIZE(cg_vcam_formats); i++)
-		if (cg_vcam_formats[i].fourcc == fourcc)
-			return &cg_vcam_formats[i];
+	for (i = 0; i < ARRAY_SIZE(vcam_formats); i++)
+		if (vcam_formats[i].fourcc == fourcc)
+			return &vcam_formats[i];
 	return NULL;
 }
 
-bool cg_vcam_discrete_sizes(const struct cg_vcam *vcam)
+bool vcam_discrete_sizes(const struct vcam *vcam)
 {
 	return !(vcam->index & 1);
 }
 
-static bool cg_vcam_size_supported(const struct cg_vcam *vcam, u32 width,
-				   u32 height)
+static bool vcam_size_supported(const struct vcam *vcam, u32 width,
+				u32 height)
 {
 	unsigned int i;
 
-	if (!cg_vcam_discrete_sizes(vcam))
-		return width >= CG_VCAM_MIN_WIDTH && width <= CG_VCAM_MAX_WIDTH &&
-		       height >= CG_VCAM_MIN_HEIGHT &&
-		       height <= CG_VCAM_MAX_HEIGHT &&
+	if (!vcam_discrete_sizes(vcam))
+		return width >= VCAM_MIN_WIDTH && width <= VCAM_MAX_WIDTH &&
+		       height >= VCAM_MIN_HEIGHT &&
+		       height <= VCAM_MAX_HEIGHT &&
 		       !(width & 1) && !(height & 1);
 
-	for (i = 0; i < ARRAY_SIZE(cg_vcam_sizes); i++)
-		if (cg_vcam_sizes[i].width == width &&
-		    cg_vcam_sizes[i].height == height)
+	for (i = 0; i < ARRAY_SIZE(vcam_sizes); i++)
+		if (vcam_sizes[i].width == width &&
+		    vcam_sizes[i].height == height)
 			return true;
 	return false;
 }
 
-int cg_vcam_enum_framesize(const struct cg_vcam *vcam, u32 index,
-			   struct v4l2_frmsizeenum *fsize)
+int vcam_enum_framesize(const struct vcam *vcam, u32 index,
+			struct v4l2_frmsizeenum *fsize)
 {
-	if (!cg_vcam_fmt_find(fsize->pixel_format))
+	if (!vcam_fmt_find(fsize->pixel_format))
 		return -EINVAL;
 
-	if (!cg_vcam_discrete_sizes(vcam)) {
+	if (!vcam_discrete_sizes(vcam)) {
 		if (index)
 			return -EINVAL;
 		fsize->type = V4L2_FRMSIZE_TYPE_STEPWISE;
-		fsize->stepwise.min_width = CG_VCAM_MIN_WIDTH;
-		fsize->stepwise.max_width = CG_VCAM_MAX_WIDTH;
+		fsize->stepwise.min_width = VCAM_MIN_WIDTH;
+		fsize->stepwise.max_width = VCAM_MAX_WIDTH;
 		fsize->stepwise.step_width = 2;
-		fsize->stepwise.min_height = CG_VCAM_MIN_HEIGHT;
-		fsize->stepwise.max_height = CG_VCAM_MAX_HEIGHT;
+		fsize->stepwise.min_height = VCAM_MIN_HEIGHT;
+		fsize->stepwise.max_height = VCAM_MAX_HEIGHT;
 		fsize->stepwise.step_height = 2;
 		return 0;
 	}
 
-	if (index >= ARRAY_SIZE(cg_vcam_sizes))
+	if (index >= ARRAY_SIZE(vcam_sizes))
 		return -EINVAL;
 	fsize->type = V4L2_FRMSIZE_TYPE_DISCRETE;
-	fsize->discrete.width = cg_vcam_sizes[index].width;
-	fsize->discrete.height = cg_vcam_sizes[index].height;
+	fsize->discrete.width = vcam_sizes[index].width;
+	fsize->discrete.height = vcam_sizes[index].height;
 	return 0;
 }
 
-int cg_vcam_enum_frameinterval(const struct cg_vcam *vcam,
-			       struct v4l2_frmivalenum *fival)
+int vcam_enum_frameinterval(const struct vcam *vcam,
+			    struct v4l2_frmivalenum *fival)
 {
-	if (!cg_vcam_fmt_find(fival->pixel_format) ||
-	    !cg_vcam_size_supported(vcam, fival->width, fival->height))
+	if (!vcam_fmt_find(fival->pixel_format) ||
+	    !vcam_size_supported(vcam, fival->width, fival->height))
 		return -EINVAL;
 
-	if (!cg_vcam_discrete_sizes(vcam)) {
+	if (!vcam_discrete_sizes(vcam)) {
 		if (fival->index)
 			return -EINVAL;
 		fival->type = V4L2_FRMIVAL_TYPE_CONTINUOUS;
 		fival->stepwise.min.numerator = 1;
-		fival->stepwise.min.denominator = CG_VCAM_MAX_FPS;
+		fival->stepwise.min.denominator = VCAM_MAX_FPS;
 		fival->stepwise.max.numerator = 1;
-		fival->stepwise.max.denominator = CG_VCAM_MIN_FPS;
+		fival->stepwise.max.denominator = VCAM_MIN_FPS;
 		fival->stepwise.step.numerator = 1;
 		fival->stepwise.step.denominator = 1;
 		return 0;
 	}
 
-	if (fival->index >= ARRAY_SIZE(cg_vcam_rates))
+	if (fival->index >= ARRAY_SIZE(vcam_rates))
 		return -EINVAL;
 	fival->type = V4L2_FRMIVAL_TYPE_DISCRETE;
 	fival->discrete.numerator = 1;
-	fival->discrete.denominator = cg_vcam_rates[fival->index];
+	fival->discrete.denominator = vcam_rates[fival->index];
 	return 0;
 }
 
-u32 cg_vcam_fps_adjust(const struct cg_vcam *vcam, u32 fps)
+u32 vcam_fps_adjust(const struct vcam *vcam, u32 fps)
 {
-	u32 best = cg_vcam_rates[0];
+	u32 best = vcam_rates[0];
 	unsigned int i;
 
-	fps = clamp_t(u32, fps, CG_VCAM_MIN_FPS, CG_VCAM_MAX_FPS);
-	if (!cg_vcam_discrete_sizes(vcam))
+	fps = clamp_t(u32, fps, VCAM_MIN_FPS, VCAM_MAX_FPS);
+	if (!vcam_discrete_sizes(vcam))
 		return fps;
 
-	for (i = 1; i < ARRAY_SIZE(cg_vcam_rates); i++)
-		if (abs((int)cg_vcam_rates[i] - (int)fps) <
+	for (i = 1; i < ARRAY_SIZE(vcam_rates); i++)
+		if (abs((int)vcam_rates[i] - (int)fps) <
 		    abs((int)best - (int)fps))
-			best = cg_vcam_rates[i];
+			best = vcam_rates[i];
 	return best;
 }
 
-void cg_vcam_fmt_to_frame(const struct v4l2_pix_format *pix,
-			  struct cg_vcam_frame_fmt *ffmt)
+void vcam_fmt_to_frame(const struct v4l2_pix_format *pix,
+		       struct vcam_frame_fmt *ffmt)
 {
-	ffmt->fmt = cg_vcam_fmt_find(pix->pixelformat);
+	ffmt->fmt = vcam_fmt_find(pix->pixelformat);
 	ffmt->width = pix->width;
 	ffmt->height = pix->height;
 	ffmt->bytesperline = pix->bytesperline;
 	ffmt->sizeimage = pix->sizeimage;
 }
 
-void cg_vcam_fmt_adjust(const struct cg_vcam *vcam,
-			struct v4l2_pix_format *pix)
+void vcam_fmt_adjust(const struct vcam *vcam,
+		     struct v4l2_pix_format *pix)
 {
-	const struct cg_vcam_fmt *fmt = cg_vcam_fmt_find(pix->pixelformat);
+	const struct vcam_fmt *fmt = vcam_fmt_find(pix->pixelformat);
 
 	if (!fmt)
-		fmt = &cg_vcam_formats[0];
+		fmt = &vcam_formats[0];
 
-	if (cg_vcam_discrete_sizes(vcam)) {
-		const struct cg_vcam_size *size;
+	if (vcam_discrete_sizes(vcam)) {
+		const struct vcam_size *size;
 
-		size = v4l2_find_nearest_size(cg_vcam_sizes,
-					      ARRAY_SIZE(cg_vcam_sizes), width,
+		size = v4l2_find_nearest_size(vcam_sizes,
+					      ARRAY_SIZE(vcam_sizes), width,
 					      height, pix->width, pix->height);
 		pix->width = size->width;
 		pix->height = size->height;
 	} else {
-		v4l_bound_align_image(&pix->width, CG_VCAM_MIN_WIDTH,
-				      CG_VCAM_MAX_WIDTH, 1, &pix->height,
-				      CG_VCAM_MIN_HEIGHT, CG_VCAM_MAX_HEIGHT, 1,
+		v4l_bound_align_image(&pix->width, VCAM_MIN_WIDTH,
+				      VCAM_MAX_WIDTH, 1, &pix->height,
+				      VCAM_MIN_HEIGHT, VCAM_MAX_HEIGHT, 1,
 				      0);
 	}
 
@@ -190,7 +190,7 @@ void cg_vcam_fmt_adjust(const struct cg_vcam *vcam,
 }
 
 /* BT.601 limited range, integer form; exact for black and white. */
-static void cg_rgb_to_yuv(const u8 rgb[3], u8 yuv[3])
+static void vcam_rgb_to_yuv(const u8 rgb[3], u8 yuv[3])
 {
 	int r = rgb[0], g = rgb[1], b = rgb[2];
 
@@ -199,7 +199,7 @@ static void cg_rgb_to_yuv(const u8 rgb[3], u8 yuv[3])
 	yuv[2] = ((112 * r - 94 * g - 18 * b + 128) >> 8) + 128;
 }
 
-static void cg_pattern_rgb(int pattern, u32 x, u32 y, u32 width, u8 rgb[3])
+static void vcam_pattern_rgb(int pattern, u32 x, u32 y, u32 width, u8 rgb[3])
 {
 	static const u8 bars[8][3] = {
 		{ 255, 255, 255 }, { 255, 255, 0 }, { 0, 255, 255 },
@@ -209,13 +209,13 @@ static void cg_pattern_rgb(int pattern, u32 x, u32 y, u32 width, u8 rgb[3])
 	u8 v;
 
 	switch (pattern) {
-	case CG_PATTERN_BARS:
+	case VCAM_PATTERN_BARS:
 		memcpy(rgb, bars[x * 8 / width], 3);
 		return;
-	case CG_PATTERN_GRADIENT:
+	case VCAM_PATTERN_GRADIENT:
 		v = x * 255 / (width - 1);
 		break;
-	case CG_PATTERN_CHECKERS:
+	case VCAM_PATTERN_CHECKERS:
 		v = ((x / 16) ^ (y / 16)) & 1 ? 192 : 64;
 		break;
 	default:
@@ -231,15 +231,15 @@ static void cg_pattern_rgb(int pattern, u32 x, u32 y, u32 width, u8 rgb[3])
  * Write one pixel. Subsampled chroma takes the value of the even pixel of
  * each pair (YUYV) or of the top-left pixel of each 2x2 block (NV12).
  */
-static void cg_put_pixel(const struct cg_vcam_frame_fmt *f, u8 *buf, u32 x,
-			 u32 y, const u8 rgb[3])
+static void vcam_put_pixel(const struct vcam_frame_fmt *f, u8 *buf, u32 x,
+			   u32 y, const u8 rgb[3])
 {
 	u8 *row = buf + (size_t)y * f->bytesperline;
 	u8 yuv[3];
 	u8 *uv;
 
 	if (f->fmt->yuv)
-		cg_rgb_to_yuv(rgb, yuv);
+		vcam_rgb_to_yuv(rgb, yuv);
 
 	switch (f->fmt->fourcc) {
 	case V4L2_PIX_FMT_RGB24:
@@ -267,8 +267,8 @@ static void cg_put_pixel(const struct cg_vcam_frame_fmt *f, u8 *buf, u32 x,
 	}
 }
 
-void cg_vcam_render(const struct cg_vcam_frame_fmt *ffmt, u8 *buf,
-		    int pattern, int brightness)
+void vcam_render(const struct vcam_frame_fmt *ffmt, u8 *buf,
+		 int pattern, int brightness)
 {
 	int delta = brightness - 128;
 	u32 x, y;
@@ -277,10 +277,10 @@ void cg_vcam_render(const struct cg_vcam_frame_fmt *ffmt, u8 *buf,
 
 	for (y = 0; y < ffmt->height; y++) {
 		for (x = 0; x < ffmt->width; x++) {
-			cg_pattern_rgb(pattern, x, y, ffmt->width, rgb);
+			vcam_pattern_rgb(pattern, x, y, ffmt->width, rgb);
 			for (i = 0; i < 3; i++)
 				rgb[i] = clamp(rgb[i] + delta, 0, 255);
-			cg_put_pixel(ffmt, buf, x, y, rgb);
+			vcam_put_pixel(ffmt, buf, x, y, rgb);
 		}
 	}
 }
@@ -289,8 +289,8 @@ void cg_vcam_render(const struct cg_vcam_frame_fmt *ffmt, u8 *buf,
  * Fill a square of the stamp with white (one) or black. x0 and side are
  * multiples of 8, so whole chroma samples are covered in every format.
  */
-void cg_vcam_fill_cell(const struct cg_vcam_frame_fmt *ffmt, u8 *buf,
-		       u32 x0, u32 y0, u32 side, bool one)
+void vcam_fill_cell(const struct vcam_frame_fmt *ffmt, u8 *buf,
+		    u32 x0, u32 y0, u32 side, bool one)
 {
 	u8 luma = one ? CAMGUARD_STAMP_Y_ONE : CAMGUARD_STAMP_Y_ZERO;
 	u32 bpl = ffmt->bytesperline;
