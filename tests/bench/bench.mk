@@ -6,6 +6,9 @@
 #   make bench           host CPU + native SHA-256 reference, then
 #                        tests/guest/bench.sh in a VM booting BENCH_KERNEL
 #   make bench-prog      just build/tests/bench/cg-bench (also built by make all)
+#   make bench-framepath camguardd's frame path natively (no VM): digest,
+#                        encode, seal per display, against µStreamer's
+#                        encoder method; FRAMEPATH_ARGS="--seconds 2"
 #   make bench-clean
 
 BENCH_KERNEL ?= 6.12
@@ -13,9 +16,12 @@ BENCH_PROG := build/tests/bench/cg-bench
 BENCH_CRYPTO_CFLAGS := $(shell pkg-config --cflags libcrypto 2>/dev/null)
 BENCH_CRYPTO_LIBS := $(or $(shell pkg-config --libs libcrypto 2>/dev/null),-lcrypto)
 
-.PHONY: bench bench-prog bench-clean
+.PHONY: bench bench-prog bench-framepath bench-clean
 
-all: $(BENCH_PROG)
+FRAMEPATH_PROG := build/tests/bench/cg-framepath
+FRAMEPATH_ARGS ?=
+
+all: $(BENCH_PROG) $(FRAMEPATH_PROG)
 clean: bench-clean
 
 bench-prog: $(BENCH_PROG)
@@ -28,5 +34,16 @@ bench: $(BENCH_PROG) user
 	@$(MAKE) -s module KDIR=$$(tests/vm/kernels --kdir $(BENCH_KERNEL))
 	@tests/bench/run-bench $(BENCH_KERNEL)
 
+# The worker's frame path from the library's own objects (user/user.mk).
+$(FRAMEPATH_PROG): tests/bench/framepath.c $(USER_LIB_OBJS) $(USER_PROTO_OBJS) \
+		  $(USER_HDRS)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(USER_TJ_CFLAGS) $(BENCH_CRYPTO_CFLAGS) $(LDFLAGS) -o $@ $< \
+		$(USER_LIB_OBJS) $(USER_PROTO_OBJS) $(USER_TJ_LIBS) -ljpeg \
+		$(BENCH_CRYPTO_LIBS)
+
+bench-framepath: $(FRAMEPATH_PROG)
+	@$(FRAMEPATH_PROG) $(FRAMEPATH_ARGS)
+
 bench-clean:
-	rm -f $(BENCH_PROG)
+	rm -f $(BENCH_PROG) $(FRAMEPATH_PROG)
