@@ -5,6 +5,9 @@
 #   make                 module (for KVER/KDIR), userspace programs, unit tests
 #   make module          the modules (camguard.ko, camguard_vcam.ko);
 #                        KVER=<uname -r> or KDIR=<build tree>
+#   make drivers         the in-tree capture drivers that adopt camguard
+#                        (drivers/<driver>/*.patch) for KVER/KDIR, into
+#                        build/<kernel release>/drivers/
 #   make modules-all     the module for every kernel the VM runner boots
 #   make check           everything the README promises (host + VM tests)
 #   make demo            the virtual camera streaming to displays, in a VM
@@ -16,6 +19,7 @@
 # can hold modules for several kernels at once.
 
 SHELL := /bin/bash
+.SECONDEXPANSION:
 TOP := $(CURDIR)
 
 # Newest installed Debian headers by default.
@@ -34,8 +38,8 @@ LDFLAGS ?=
 KMOD_SRCS := Kbuild $(wildcard kmod/*.c kmod/*.h drivers/vcam/* include/linux/*.h \
 	include/uapi/linux/*.h)
 
-.PHONY: all module modules-all user unit check unit-check vm-check checkpatch \
-	sparse clean demo soak
+.PHONY: all module drivers modules-all user unit check unit-check vm-check \
+	checkpatch sparse clean demo soak
 
 all: module user unit selftests
 
@@ -61,16 +65,30 @@ $(MODDIR)/camguard.ko: $(KMOD_SRCS) $(MODDIR)/kconfig-$(KCONF_ID)
 	@cp $(MODDIR)/src/drivers/vcam/camguard_vcam.ko $(MODDIR)/
 	@cp $(MODDIR)/src/camguard.ko $@
 
+# The adopting drivers, extracted from Debian's linux-source of the same
+# series as KDIR, patched and built against camguard's symbols
+# (scripts/build-driver), W=1 without warnings.
+ADOPTING_DRIVERS := vivid
+drivers: $(foreach d,$(ADOPTING_DRIVERS),$(MODDIR)/drivers/$(d).ko)
+
+$(MODDIR)/drivers/%.ko: $(MODDIR)/camguard.ko scripts/build-driver scripts/kernel-src \
+		$$(wildcard drivers/%/*/*.patch)
+	@scripts/build-driver $* $(KDIR) $(MODDIR)
+
 # Static checks of the kernel code. checkpatch.pl comes from Debian's
 # linux-source package (scripts/kernel-src), run over whole files.
 CHECKPATCH_FILES := $(wildcard kmod/*.c kmod/*.h drivers/vcam/*.[ch] include/linux/*.h \
 	include/uapi/linux/*.h) Kbuild drivers/vcam/Kbuild
+# The adoption patches, checked as patches (their added lines).
+CHECKPATCH_PATCHES := $(wildcard drivers/*/*.patch)
 
 checkpatch:
 	@cp=$$(scripts/kernel-src scripts/checkpatch.pl scripts/spelling.txt \
 		scripts/const_structs.checkpatch | head -n 1) && \
 	perl $$cp --no-tree --strict --terse --show-types -f $(CHECKPATCH_FILES) && \
-	echo "checkpatch --strict: clean ($(words $(CHECKPATCH_FILES)) files)"
+	for p in $(CHECKPATCH_PATCHES); do \
+		perl $$cp --no-tree --strict --terse --show-types $$p || exit 1; done && \
+	echo "checkpatch --strict: clean ($(words $(CHECKPATCH_FILES)) files, $(words $(CHECKPATCH_PATCHES)) patches)"
 
 # sparse (C=2 checks every file, not only those rebuilt).
 sparse: module

@@ -71,8 +71,11 @@ EXPORT_SYMBOL_GPL(camguard_camera_register);
 
 void camguard_camera_unregister(struct camguard_camera *cam)
 {
-	struct mutex *qlock = cam->queue->lock;
+	struct mutex *qlock;	/* the driver's queue lock */
 
+	if (!cam)	/* as kfree(): error paths need not check */
+		return;
+	qlock = cam->queue->lock;
 	/* Under q->lock: no vb2 helper is using the camera while it goes. */
 	mutex_lock(qlock);
 	mutex_lock(&cg_lock);

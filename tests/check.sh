@@ -10,7 +10,7 @@
 #        lockdep/UBSAN/fault injection, built once and cached); for each
 #        kernel the module built for it, then one qemu guest that runs
 #          tests/guest/{compliance,stream,stamp,consumers,lifecycle,daemon,
-#          verify,incident,selftests}.sh in turn (tests/guest/all.sh; the scripts
+#          verify,incident,selftests,drivers}.sh in turn (tests/guest/all.sh; the scripts
 #          per kernel are below); a kernel warning, oops, KASAN, UBSAN,
 #          lockdep or kmemleak report fails that kernel's run whatever the
 #          scripts printed
@@ -56,8 +56,8 @@ scripts_for() {
 	fi
 	case $1 in
 	debug) echo "compliance lifecycle incident selftests" ;;
-	6.12) echo "compliance stream stamp consumers lifecycle daemon verify incident selftests" ;;
-	*) echo "compliance stream stamp consumers lifecycle incident selftests" ;;
+	6.12) echo "compliance stream stamp consumers lifecycle daemon verify incident selftests drivers" ;;
+	*) echo "compliance stream stamp consumers lifecycle incident selftests drivers" ;;
 	esac
 }
 start=$SECONDS
@@ -108,7 +108,7 @@ run_kernel() {
 		record "module-$k" FAIL "no build tree for kernel $k"
 		return
 	}
-	host "module-$k" make -s module KDIR="$kdir" || return
+	host "module-$k" make -s module drivers KDIR="$kdir" || return
 
 	# One guest per kernel runs every script (tests/guest/all.sh).
 	log=$logdir/$k.log
@@ -144,6 +144,8 @@ run_kernel() {
 		sed 's/^# summary: /     /' >"$logdir/$k.selftests-summary"
 	grep -E '^# summary: incident' "$log" |
 		sed 's/^# summary: /     /' >"$logdir/$k.incident-summary"
+	grep -E '^# summary: real driver' "$log" |
+		sed 's/^# summary: /     /' >"$logdir/$k.drivers-summary"
 }
 
 # lane K...: run_kernel for each K in turn, its output and records kept;
@@ -200,6 +202,7 @@ per_kernel() {
 per_kernel compliance "v4l2-compliance per node per kernel:"
 per_kernel selftests "kernel selftests (tests/selftests/camguard) per kernel:"
 per_kernel incident "incident replay (tests/guest/incident.sh) per kernel:"
+per_kernel drivers "real drivers adopting camguard (tests/guest/drivers.sh) per kernel:"
 echo "time per lane (the lanes run side by side with CAMGUARD_LANES=2):"
 cat "$logdir/times"
 echo "$npass passed, $nfail failed"

@@ -97,7 +97,8 @@ struct camguard_camera *camguard_camera_register(struct video_device *vdev,
 /*
  * Disconnect: ends the current stream and revokes every channel attached
  * to the camera. Call after vb2_video_unregister_device() (so nothing can
- * stream any more), without the queue lock held.
+ * stream any more), without the queue lock held. NULL is a no-op, so an
+ * error path may call it whether or not registration got that far.
  */
 void camguard_camera_unregister(struct camguard_camera *cam);
 
