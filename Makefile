@@ -79,15 +79,17 @@ $(MODDIR)/drivers/%.ko: $(MODDIR)/camguard.ko scripts/build-driver scripts/kerne
 # linux-source package (scripts/kernel-src), run over whole files.
 CHECKPATCH_FILES := $(wildcard kmod/*.c kmod/*.h drivers/vcam/*.[ch] include/linux/*.h \
 	include/uapi/linux/*.h) Kbuild drivers/vcam/Kbuild
-# The adoption patches, checked as patches (their added lines).
-CHECKPATCH_PATCHES := $(wildcard drivers/*/*.patch)
+# The adoption patches, checked as patches (their added lines): through
+# stdin, since checkpatch.pl reads a file git tracks as a source file.
+CHECKPATCH_PATCHES := $(wildcard drivers/*/*/*.patch)
 
 checkpatch:
 	@cp=$$(scripts/kernel-src scripts/checkpatch.pl scripts/spelling.txt \
 		scripts/const_structs.checkpatch | head -n 1) && \
 	perl $$cp --no-tree --strict --terse --show-types -f $(CHECKPATCH_FILES) && \
 	for p in $(CHECKPATCH_PATCHES); do \
-		perl $$cp --no-tree --strict --terse --show-types $$p || exit 1; done && \
+		perl $$cp --no-tree --strict --terse --show-types - <$$p || \
+			{ echo "(in $$p)"; exit 1; }; done && \
 	echo "checkpatch --strict: clean ($(words $(CHECKPATCH_FILES)) files, $(words $(CHECKPATCH_PATCHES)) patches)"
 
 # sparse (C=2 checks every file, not only those rebuilt).

@@ -118,10 +118,14 @@ struct camguard_camera {
 	/*
 	 * Buffers completed from interrupt context, tagged by defer_work in
 	 * process context. Linked through vb2_buffer.done_entry, which vb2
-	 * uses only once vb2_buffer_done() is called.
+	 * uses only once vb2_buffer_done() is called. deferred_pending
+	 * counts those queued and not yet completed, so that a buffer
+	 * completed from process context meanwhile waits its turn behind
+	 * them. Both under defer_lock.
 	 */
 	spinlock_t defer_lock;
 	struct list_head deferred;
+	unsigned int deferred_pending;
 	struct work_struct defer_work;
 
 	/* Channels attached; RCU list, written under cg_lock. */

@@ -590,6 +590,9 @@ void cg_vb2_defer_work(struct work_struct *work)
 		if (stream)
 			cg_frame_done(cam, stream, vb);
 		vb2_buffer_done(vb, VB2_BUF_STATE_DONE);
+		spin_lock_irq(&cam->defer_lock);
+		cam->deferred_pending--;
+		spin_unlock_irq(&cam->defer_lock);
 	}
 }
 
@@ -599,6 +602,7 @@ void camguard_vb2_buffer_done(struct vb2_buffer *vb,
 	struct camguard_camera *cam;
 	struct cg_stream *stream;
 	unsigned long flags;
+	bool defer;
 
 	/*
 	 * The driver guarantees the queue is streaming, so neither the
@@ -613,12 +617,20 @@ void camguard_vb2_buffer_done(struct vb2_buffer *vb,
 		goto done;
 	/*
 	 * Digesting takes milliseconds and yields the CPU between chunks:
-	 * not in interrupt context, nor under a spinlock.
+	 * not in interrupt context, nor under a spinlock. A frame that could
+	 * be done here still goes behind frames deferred before it (a driver
+	 * that completes from both contexts, as uvcvideo does): frames
+	 * complete in the order the driver completed them.
 	 */
-	if (!in_task() || !preemptible()) {
-		spin_lock_irqsave(&cam->defer_lock, flags);
+	defer = !in_task() || !preemptible();
+	spin_lock_irqsave(&cam->defer_lock, flags);
+	if (defer || cam->deferred_pending) {
 		list_add_tail(&vb->done_entry, &cam->deferred);
-		spin_unlock_irqrestore(&cam->defer_lock, flags);
+		cam->deferred_pending++;
+		defer = true;
+	}
+	spin_unlock_irqrestore(&cam->defer_lock, flags);
+	if (defer) {
 		queue_work(system_highpri_wq, &cam->defer_work);
 		return;
 	}

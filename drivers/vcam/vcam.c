@@ -39,6 +39,7 @@
 #define VCAM_CID_FAIL_START		(VCAM_CID_BASE + 1)
 #define VCAM_CID_FAIL_PREPARE		(VCAM_CID_BASE + 2)
 #define VCAM_CID_DISCONNECT_AFTER		(VCAM_CID_BASE + 3)
+#define VCAM_CID_ATOMIC_PERCENT		(VCAM_CID_BASE + 4)
 
 static struct platform_device *vcam_pdevs[VCAM_MAX_CAMERAS];
 static unsigned int vcam_count;
@@ -327,7 +328,7 @@ static const struct v4l2_file_operations vcam_fops = {
 
 static bool vcam_is_inject_ctrl(u32 id)
 {
-	return id >= VCAM_CID_DROP_PERCENT && id <= VCAM_CID_DISCONNECT_AFTER;
+	return id >= VCAM_CID_DROP_PERCENT && id <= VCAM_CID_ATOMIC_PERCENT;
 }
 
 static int vcam_s_ctrl(struct v4l2_ctrl *ctrl)
@@ -367,6 +368,9 @@ static int vcam_s_ctrl(struct v4l2_ctrl *ctrl)
 		break;
 	case VCAM_CID_DISCONNECT_AFTER:
 		WRITE_ONCE(vcam->disconnect_after, ctrl->val);
+		break;
+	case VCAM_CID_ATOMIC_PERCENT:
+		WRITE_ONCE(vcam->atomic_percent, ctrl->val);
 		break;
 	default:
 		return -EINVAL;
@@ -423,6 +427,20 @@ static const struct v4l2_ctrl_config vcam_inject_ctrls[] = {
 		.type = V4L2_CTRL_TYPE_INTEGER,
 		.min = 0,
 		.max = 1000000,
+		.step = 1,
+	}, {
+		/*
+		 * As a driver completing some frames from an interrupt
+		 * handler (uvcvideo's URB completion) and others from a
+		 * thread: camguard defers the first to its work item and
+		 * must still complete every frame in order.
+		 */
+		.ops = &vcam_ctrl_ops,
+		.id = VCAM_CID_ATOMIC_PERCENT,
+		.name = "Complete Atomically (%)",
+		.type = V4L2_CTRL_TYPE_INTEGER,
+		.min = 0,
+		.max = 100,
 		.step = 1,
 	},
 };
@@ -623,6 +641,8 @@ static struct vcam_stat_attr vcam_stat_attrs[] = {
 	  offsetof(struct vcam_stats, frames_late) },
 	{ __ATTR(frames_drop_injected, 0444, vcam_stat_show, NULL),
 	  offsetof(struct vcam_stats, frames_drop_injected) },
+	{ __ATTR(frames_done_atomic, 0444, vcam_stat_show, NULL),
+	  offsetof(struct vcam_stats, frames_done_atomic) },
 	{ __ATTR(streams, 0444, vcam_stat_show, NULL),
 	  offsetof(struct vcam_stats, streams) },
 };
@@ -633,6 +653,7 @@ static struct attribute *vcam_stat_attr_list[] = {
 	&vcam_stat_attrs[2].attr.attr,
 	&vcam_stat_attrs[3].attr.attr,
 	&vcam_stat_attrs[4].attr.attr,
+	&vcam_stat_attrs[5].attr.attr,
 	NULL,
 };
 

@@ -66,6 +66,7 @@ struct vcam_stats {
 	atomic64_t frames_dropped;	/* no buffer queued in time */
 	atomic64_t frames_late;		/* periods the generator overslept */
 	atomic64_t frames_drop_injected;/* dropped by the drop control */
+	atomic64_t frames_done_atomic;	/* completed with interrupts off */
 	atomic64_t streams;		/* streams started */
 };
 
@@ -89,6 +90,7 @@ struct vcam {
 
 	/* Error-injection settings, read by the thread and vb2 callbacks. */
 	int drop_percent;
+	int atomic_percent;	/* frames completed with interrupts off */
 	bool fail_start;
 	bool fail_prepare;
 	u32 disconnect_after;	/* frames; 0 = never */

@@ -12,6 +12,7 @@
  */
 #include <linux/freezer.h>
 #include <linux/hrtimer.h>
+#include <linux/irqflags.h>
 #include <linux/kthread.h>
 #include <linux/random.h>
 #include <linux/sched.h>
@@ -76,6 +77,7 @@ static void vcam_stamp(struct vcam *vcam, u8 *frame, u32 sequence)
 static bool vcam_produce(struct vcam *vcam, u32 sequence)
 {
 	int drop_percent = READ_ONCE(vcam->drop_percent);
+	int atomic_percent = READ_ONCE(vcam->atomic_percent);
 	struct vcam_buffer *buf;
 	struct vb2_buffer *vb;
 	u8 *vaddr;
@@ -109,7 +111,16 @@ static bool vcam_produce(struct vcam *vcam, u32 sequence)
 	vb2_set_plane_payload(vb, 0, vcam->ffmt.sizeimage);
 	vb->timestamp = ktime_get_ns();
 	/* Tagged (and digested) by camguard before userspace can see it. */
-	camguard_vb2_buffer_done(vb, VB2_BUF_STATE_DONE);
+	if (atomic_percent && get_random_u32_below(100) < atomic_percent) {
+		unsigned long flags;
+
+		local_irq_save(flags);
+		camguard_vb2_buffer_done(vb, VB2_BUF_STATE_DONE);
+		local_irq_restore(flags);
+		atomic64_inc(&vcam->stats.frames_done_atomic);
+	} else {
+		camguard_vb2_buffer_done(vb, VB2_BUF_STATE_DONE);
+	}
 	atomic64_inc(&vcam->stats.frames_done);
 	return true;
 }

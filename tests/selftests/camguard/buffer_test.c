@@ -57,28 +57,6 @@ static void stop_child(struct cg_proc *p)
 	cg_reap(p, cg_tmo(10000));
 }
 
-/*
- * As root, on camera @cam once it is idle: set control @id. Retries while
- * a stream that is going away still refuses (EBUSY). 0 or -errno.
- */
-static int root_set_ctrl(int cam, uint32_t id, int32_t v)
-{
-	int64_t end = cg_now_ms() + cg_tmo(3000);
-	struct cg_cam c;
-	int ret;
-
-	for (;;) {
-		ret = cg_cam_open(&c, cam);
-		if (!ret) {
-			ret = cg_cam_set_ctrl(&c, id, v);
-			cg_cam_close(&c);
-		}
-		if (ret != -EBUSY || cg_now_ms() > end)
-			return ret;
-		cg_sleep_ms(50);
-	}
-}
-
 /* ---- one owner's capture, in any I/O mode ------------------------------------- */
 
 enum io_mode { IO_MMAP, IO_USERPTR, IO_READ, IO_DMABUF };
@@ -681,7 +659,7 @@ FIXTURE_SETUP(first_read)
 	CG_NEED(1);
 	ASSERT_EQ(0, cg_nl_open(&self->nl));
 	/* no frame ever comes: A stays in its first read() */
-	ret = root_set_ctrl(CAM, CG_CID_DROP_PERCENT, 100);
+	ret = cg_root_set_ctrl(CAM, CG_CID_DROP_PERCENT, 100);
 	ASSERT_EQ(0, ret) TH_LOG("root setting Drop Frames 100%% on the idle camera: %s",
 				 strerror(-ret));
 	self->dropping = true;
@@ -692,7 +670,7 @@ FIXTURE_TEARDOWN(first_read)
 	stop_child(&self->other);
 	stop_child(&self->owner);
 	if (self->dropping) {
-		int ret = root_set_ctrl(CAM, CG_CID_DROP_PERCENT, 0);
+		int ret = cg_root_set_ctrl(CAM, CG_CID_DROP_PERCENT, 0);
 
 		if (ret)
 			TH_LOG("root resetting Drop Frames to 0: %s", strerror(-ret));
@@ -1309,9 +1287,9 @@ FIXTURE_TEARDOWN(settings)
 		cg_nl_close(&self->nl);
 	}
 	/* the defaults again, whatever a refusal that did not happen changed */
-	root_set_ctrl(CAM, V4L2_CID_BRIGHTNESS, 128);
+	cg_root_set_ctrl(CAM, V4L2_CID_BRIGHTNESS, 128);
 	for (i = 0; i < N_INJECT; i++)
-		root_set_ctrl(CAM, inject_ctrls[i].id, 0);
+		cg_root_set_ctrl(CAM, inject_ctrls[i].id, 0);
 	if (!cg_cam_open(&c, CAM)) {
 		cg_cam_set_fps(&c, 30);
 		cg_cam_close(&c);

@@ -577,6 +577,24 @@ int cg_param_write(const char *name, long v)
 	return cg_write_file(path, val);
 }
 
+int cg_root_set_ctrl(int cam, uint32_t id, int32_t v)
+{
+	int64_t end = cg_now_ms() + cg_tmo(3000);
+	struct cg_cam c;
+	int ret;
+
+	for (;;) {
+		ret = cg_cam_open(&c, cam);
+		if (!ret) {
+			ret = cg_cam_set_ctrl(&c, id, v);
+			cg_cam_close(&c);
+		}
+		if (ret != -EBUSY || cg_now_ms() > end)
+			return ret;
+		cg_sleep_ms(50);
+	}
+}
+
 long cg_cam_stat(int cam, const char *name)
 {
 	char path[128];
@@ -710,6 +728,7 @@ int cg_streamer(const struct cg_stream_opts *o, struct cg_stream_result *r)
 	struct cg_nl nl = { .fd = -1 };
 	struct cg_cam cam = { .fd = -1 };
 	uint8_t key[CAMGUARD_KEY_LEN];
+	uint32_t last_seq = 0;
 	char why[300];
 	int i, ret, rc = 1;
 
@@ -810,6 +829,13 @@ int cg_streamer(const struct cg_stream_opts *o, struct cg_stream_result *r)
 			cg_log("DQBUF: buffer %u seq %u has the ERROR flag", b.index, b.sequence);
 			goto out;
 		}
+		/* Frames complete in order, whatever context completed them. */
+		if (i && b.sequence <= last_seq) {
+			cg_log("DQBUF: seq %u after seq %u: frames completed out of order",
+			       b.sequence, last_seq);
+			goto out;
+		}
+		last_seq = b.sequence;
 		if (o->black && !cg_is_black_yuyv(p, b.bytesused, &bad)) {
 			cg_log("muted frame seq %u is not black at byte %zu: %u %u", b.sequence,
 			       bad, p[bad], p[bad + 1]);

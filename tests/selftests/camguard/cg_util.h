@@ -158,6 +158,11 @@ int cg_param_write(const char *name, long v);
 int cg_write_file(const char *path, const char *val);
 /* Read a sysfs counter of camera @cam (stats/@name), -1 on error. */
 long cg_cam_stat(int cam, const char *name);
+/*
+ * As root, on camera @cam once it is idle: set control @id. Retries while
+ * a stream that is going away still refuses (EBUSY). 0 or -errno.
+ */
+int cg_root_set_ctrl(int cam, uint32_t id, int32_t v);
 
 /*
  * The camguard module is loaded with at least @ncams cameras, their nodes

@@ -42,6 +42,7 @@ FIXTURE_VARIANT(owner) {
 	const struct cg_who *who;
 	const uint8_t *key;
 	int frames;
+	int atomic_percent;	/* frames completed with interrupts off */
 };
 
 FIXTURE_VARIANT_ADD(owner, key_given) {
@@ -60,15 +61,38 @@ FIXTURE_VARIANT_ADD(owner, user_namespace) {
 	.who = &cg_ns_a, .key = test_key, .frames = 8,
 };
 
+/*
+ * Half the frames completed as from an interrupt handler: camguard defers
+ * those to its work item, and the frames completed directly meanwhile
+ * must wait their turn (cg_streamer checks the order of DQBUF).
+ */
+FIXTURE_VARIANT_ADD(owner, atomic_completion) {
+	.who = &cg_a, .key = test_key, .frames = 24, .atomic_percent = 50,
+};
+
 FIXTURE_SETUP(owner)
 {
+	int ret;
+
 	self->nl.fd = -1;
 	CG_NEED(2);
 	ASSERT_EQ(0, cg_nl_open(&self->nl));
+	if (variant->atomic_percent) {
+		ret = cg_root_set_ctrl(CAM, CG_CID_ATOMIC_PERCENT, variant->atomic_percent);
+		ASSERT_EQ(0, ret) TH_LOG("root setting Complete Atomically %d%%: %s",
+					 variant->atomic_percent, strerror(-ret));
+	}
 }
 
 FIXTURE_TEARDOWN(owner)
 {
+	int ret;
+
+	if (variant->atomic_percent) {
+		ret = cg_root_set_ctrl(CAM, CG_CID_ATOMIC_PERCENT, 0);
+		if (ret)
+			TH_LOG("root resetting Complete Atomically to 0: %s", strerror(-ret));
+	}
 	if (self->nl.fd >= 0)
 		cg_nl_close(&self->nl);
 }
@@ -81,6 +105,8 @@ TEST_F_TIMEOUT(owner, every_frame_matches_its_tag, 180)
 	struct cg_proc p;
 	struct cg_ctl m;
 
+	long atomic0 = cg_cam_stat(CAM, "frames_done_atomic");
+
 	cg_stream_opts_init(&o, CAM, variant->who);
 	o.key = variant->key;
 	o.frames = variant->frames;
@@ -92,6 +118,8 @@ TEST_F_TIMEOUT(owner, every_frame_matches_its_tag, 180)
 	/* the owner closed everything: no stream, no channel left */
 	EXPECT_EQ(0, cg_stream_of(&self->nl, CAM, &si));
 	EXPECT_EQ(0, cg_chan_find(&self->nl, (uint32_t)m.v[1], &ci));
+	if (variant->atomic_percent)	/* the deferred path was taken */
+		EXPECT_LT(atomic0, cg_cam_stat(CAM, "frames_done_atomic"));
 }
 
 /* ---- the rest ------------------------------------------------------------------ */
