@@ -12,6 +12,8 @@
 #   make checkpatch      scripts/checkpatch.pl --strict on kmod/ and include/
 #   make sparse          sparse (C=2) on the module
 #   make spec-check      the netlink spec against the kernel's schema and the UAPI
+#   make man-check       the man pages render cleanly and match each --help
+#   make install-man     man/ into $(DESTDIR)$(MANDIR) (MANDIR=$(PREFIX)/share/man)
 #
 # The module is built out of tree in build/<kernel release>/, so one checkout
 # can hold modules for several kernels at once.
@@ -36,7 +38,7 @@ KMOD_SRCS := Kbuild $(wildcard kmod/*.c kmod/*.h drivers/vcam/* include/linux/*.
 	include/uapi/linux/*.h)
 
 .PHONY: all module modules-all user unit check unit-check vm-check checkpatch \
-	sparse clean demo soak spec-check
+	sparse clean demo soak spec-check man-check install-man
 
 all: module user unit selftests
 
@@ -95,6 +97,21 @@ spec-check:
 		Documentation/netlink/genetlink.yaml $(YNL_FILES))) && \
 	scripts/spec-check Documentation/netlink/specs/camguard.yaml \
 		include/uapi/linux/camguard.h "$${f[0]}" "$${f[1]%/*}"
+
+# The man pages (man/): every page renders with groff -ww without a
+# warning, and each program's page documents exactly the options its
+# --help lists (scripts/man-check). install-man is what packages use.
+PREFIX ?= /usr/local
+MANDIR ?= $(PREFIX)/share/man
+MAN_PAGES := $(wildcard man/*.[1-8])
+
+man-check: user
+	@scripts/man-check $(USER_BIN) man
+
+install-man:
+	@for f in $(MAN_PAGES); do \
+		install -D -m 0644 $$f "$(DESTDIR)$(MANDIR)/man$${f##*.}/$${f##*/}" || exit 1; \
+	done
 
 modules-all:
 	@for k in $$(tests/vm/kernels --kdirs | sed 's/^[^=]*=//'); do \

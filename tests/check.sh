@@ -4,7 +4,7 @@
 # make check: everything camguard promises, from a clean checkout.
 #
 #   host ── unit tests (Check) ── fuzzers (30 s each) ── checkpatch --strict
-#     │      ── netlink spec ── sparse (6.1, 6.12)
+#     │      ── netlink spec ── man pages ── sparse (6.1, 6.12)
 #     │
 #     └─ 6.1, then 6.12, then the debug kernel (6.1 with KASAN/kmemleak/
 #        lockdep/UBSAN/fault injection, built once and cached); for each
@@ -92,6 +92,7 @@ host unit make -s unit-check
 host fuzz make -s fuzz-check
 host checkpatch make -s checkpatch
 host spec-check make -s spec-check
+host man-check make -s man-check
 for k in 6.1 6.12; do
 	kdir=$(tests/vm/kernels --kdir "$k" 2>/dev/null) &&
 		host "sparse-$k" make -s sparse KDIR="$kdir"
