@@ -86,7 +86,7 @@ sparse: module
 # kernel's own parser (tools/net/ynl/lib/nlspec.py) and validated against
 # Documentation/netlink/genetlink.yaml, both from linux-source-6.12 (scripts/
 # kernel-src), then compared name by name and value by value with the UAPI
-# header (scripts/spec-check). It also extracts ynl's cli.py for the guests'
+# header, and check by check with the module's policy (scripts/spec-check). It also extracts ynl's cli.py for the guests'
 # tests/guest/ynl.sh, which cannot unpack the tarball themselves in time.
 LINUX_SOURCE_6_12 ?= /usr/src/linux-source-6.12.tar.xz
 YNL_FILES := tools/net/ynl/lib/nlspec.py tools/net/ynl/lib/ynl.py \
@@ -96,7 +96,7 @@ spec-check:
 	@f=($$(LINUX_SOURCE_TAR=$(LINUX_SOURCE_6_12) scripts/kernel-src \
 		Documentation/netlink/genetlink.yaml $(YNL_FILES))) && \
 	scripts/spec-check Documentation/netlink/specs/camguard.yaml \
-		include/uapi/linux/camguard.h "$${f[0]}" "$${f[1]%/*}"
+		include/uapi/linux/camguard.h "$${f[0]}" "$${f[1]%/*}" kmod/netlink.c
 
 # The man pages (man/): every page renders with groff -ww without a
 # warning, and each program's page documents exactly the options its
