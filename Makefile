@@ -14,6 +14,9 @@
 #   make soak            the long run (SECONDS=3600), not part of make check
 #   make checkpatch      scripts/checkpatch.pl --strict on kmod/ and include/
 #   make sparse          sparse (C=2) on the module
+#   make spec-check      the netlink spec against the kernel's schema and the UAPI
+#   make man-check       the man pages render cleanly and match each --help
+#   make install-man     man/ into $(DESTDIR)$(MANDIR) (MANDIR=$(PREFIX)/share/man)
 #
 # The module is built out of tree in build/<kernel release>/, so one checkout
 # can hold modules for several kernels at once.
@@ -39,7 +42,7 @@ KMOD_SRCS := Kbuild $(wildcard kmod/*.c kmod/*.h drivers/vcam/* include/linux/*.
 	include/uapi/linux/*.h)
 
 .PHONY: all module drivers modules-all user unit check unit-check vm-check \
-	checkpatch sparse clean demo soak
+	checkpatch sparse clean demo soak spec-check man-check install-man
 
 all: module user unit selftests
 
@@ -98,6 +101,37 @@ sparse: module
 		grep -vE '^\s*(CHECK|CC|LD|MODPOST|BTF)\b|^make|Skipping BTF'); \
 	if [ -n "$$out" ]; then echo "$$out"; exit 1; fi; \
 	echo "sparse ($(KREL)): clean"
+
+# The netlink spec, Documentation/netlink/specs/camguard.yaml: loaded by the
+# kernel's own parser (tools/net/ynl/lib/nlspec.py) and validated against
+# Documentation/netlink/genetlink.yaml, both from linux-source-6.12 (scripts/
+# kernel-src), then compared name by name and value by value with the UAPI
+# header, and check by check with the module's policy (scripts/spec-check). It also extracts ynl's cli.py for the guests'
+# tests/guest/ynl.sh, which cannot unpack the tarball themselves in time.
+LINUX_SOURCE_6_12 ?= /usr/src/linux-source-6.12.tar.xz
+YNL_FILES := tools/net/ynl/lib/nlspec.py tools/net/ynl/lib/ynl.py \
+	tools/net/ynl/lib/__init__.py tools/net/ynl/cli.py
+
+spec-check:
+	@f=($$(LINUX_SOURCE_TAR=$(LINUX_SOURCE_6_12) scripts/kernel-src \
+		Documentation/netlink/genetlink.yaml $(YNL_FILES))) && \
+	scripts/spec-check Documentation/netlink/specs/camguard.yaml \
+		include/uapi/linux/camguard.h "$${f[0]}" "$${f[1]%/*}" kmod/netlink.c
+
+# The man pages (man/): every page renders with groff -ww without a
+# warning, and each program's page documents exactly the options its
+# --help lists (scripts/man-check). install-man is what packages use.
+PREFIX ?= /usr/local
+MANDIR ?= $(PREFIX)/share/man
+MAN_PAGES := $(wildcard man/*.[1-8])
+
+man-check: user
+	@scripts/man-check $(USER_BIN) man
+
+install-man:
+	@for f in $(MAN_PAGES); do \
+		install -D -m 0644 $$f "$(DESTDIR)$(MANDIR)/man$${f##*.}/$${f##*/}" || exit 1; \
+	done
 
 modules-all:
 	@for k in $$(tests/vm/kernels --kdirs | sed 's/^[^=]*=//'); do \

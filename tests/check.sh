@@ -4,13 +4,13 @@
 # make check: everything camguard promises, from a clean checkout.
 #
 #   host ── unit tests (Check) ── fuzzers (30 s each) ── checkpatch --strict
-#     │      ── sparse (6.1, 6.12)
+#     │      ── netlink spec ── man pages ── sparse (6.1, 6.12)
 #     │
 #     └─ 6.1, then 6.12, then the debug kernel (6.1 with KASAN/kmemleak/
 #        lockdep/UBSAN/fault injection, built once and cached); for each
 #        kernel the module built for it, then one qemu guest that runs
 #          tests/guest/{compliance,stream,stamp,consumers,lifecycle,daemon,
-#          verify,incident,selftests,drivers}.sh in turn (tests/guest/all.sh; the scripts
+#          verify,incident,selftests,drivers,ynl}.sh in turn (tests/guest/all.sh; the scripts
 #          per kernel are below); a kernel warning, oops, KASAN, UBSAN,
 #          lockdep or kmemleak report fails that kernel's run whatever the
 #          scripts printed
@@ -41,7 +41,9 @@ kernels=${CAMGUARD_KERNELS:-6.1 6.12 debug}
 #   - 6.1 and 6.12 run every script but daemon.sh and verify.sh, which
 #     test camguardd's own behaviour (config, privileges, signals, revoke,
 #     frames it cannot verify, limits) and run once, on 6.12; the incident
-#     replay drives camguardd on every kernel;
+#     replay drives camguardd on every kernel; ynl.sh (the family driven
+#     by the kernel's ynl and the spec, about a minute) also runs on 6.12
+#     only: ynl is 6.12's, and the spec does not change with the kernel;
 #   - the debug kernel runs what exercises the kernel's paths under the
 #     sanitizers: v4l2-compliance (every ioctl, every I/O mode), lifecycle
 #     (load/unload, unbind, injected failures), the incident replay
@@ -56,7 +58,7 @@ scripts_for() {
 	fi
 	case $1 in
 	debug) echo "compliance lifecycle incident selftests" ;;
-	6.12) echo "compliance stream stamp consumers lifecycle daemon verify incident selftests drivers" ;;
+	6.12) echo "compliance stream stamp consumers lifecycle daemon verify incident selftests drivers ynl" ;;
 	*) echo "compliance stream stamp consumers lifecycle incident selftests drivers" ;;
 	esac
 }
@@ -91,6 +93,8 @@ host build make -s all
 host unit make -s unit-check
 host fuzz make -s fuzz-check
 host checkpatch make -s checkpatch
+host spec-check make -s spec-check
+host man-check make -s man-check
 for k in 6.1 6.12; do
 	kdir=$(tests/vm/kernels --kdir "$k" 2>/dev/null) &&
 		host "sparse-$k" make -s sparse KDIR="$kdir"

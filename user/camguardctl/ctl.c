@@ -15,7 +15,15 @@ void ctl_usage(FILE *f)
 	      "       camguardctl [--json] watch [--count N]\n"
 	      "       camguardctl [-c CONFIG] pair NAME [--address HOST:PORT] [--out FILE]\n"
 	      "       camguardctl [-c CONFIG] revoke NAME\n"
-	      "CONFIG is camguardd's configuration (default " CTL_DEFAULT_CONFIG ").\n",
+	      "\n"
+	      "  -j, --json           cameras, streams, channels, watch: JSON instead of text\n"
+	      "  -c, --config CONFIG  camguardd's configuration, for pair and revoke\n"
+	      "                       (default " CTL_DEFAULT_CONFIG ")\n"
+	      "      --count N        watch: exit after N events\n"
+	      "      --address HOST:PORT  pair: where the display connects\n"
+	      "                       (default: the first [listen] address)\n"
+	      "      --out FILE       pair: write the pairing file here\n"
+	      "  -h, --help           show this help\n",
 	      f);
 }
 

@@ -28,7 +28,8 @@ static void usage(FILE *f)
 	fputs("usage: camguardd [-c CONFIG] [--check-config] [-v]\n"
 	      "  -c, --config FILE   configuration (default " DEFAULT_CONFIG ")\n"
 	      "      --check-config  check the configuration and the owners' TLS identities, then exit\n"
-	      "  -v, --verbose       debug log lines\n", f);
+	      "  -v, --verbose       debug log lines\n"
+	      "  -h, --help          show this help\n", f);
 }
 
 /* The owner of camera @i, then of display @i - n_cameras. */

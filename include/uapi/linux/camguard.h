@@ -14,6 +14,10 @@
  * camera, a bound camera, a limit) also an audit event. A camera id that
  * names no camera gets -ENOENT from every command.
  *
+ * Documentation/netlink/specs/camguard.yaml describes the family for the
+ * kernel's ynl tools; make spec-check keeps it equal to this file, name
+ * for name and value for value.
+ *
  * The generic netlink core answers some requests before camguard sees
  * them, without an extack: an unknown command (or an event's number), a
  * do request of a dump-only command (STREAM_GET, CHAN_GET) or a dump of a
@@ -200,10 +204,10 @@ enum camguard_cmd {
 	/*
 	 * CAM_GET: one camera (CAM_ID) or dump of all.
 	 * Reply per camera: CAM_ID, CAM_NAME, CAM_DEVNODE, CAM_MUTED,
-	 * CAM_BOUND_UID (only if bound), STATS (TAGGED, DELIVERED, WITHHELD,
-	 * EVENTS_DROPPED, STREAMS, REFUSED), and STREAM_ID, OWNER_UID,
-	 * OWNER_GID, STREAMING of the current stream if there is one and the
-	 * caller owns it or is admin.
+	 * CAM_BOUND_UID and CAM_BOUND_GID (only if bound), STATS (TAGGED,
+	 * DELIVERED, WITHHELD, EVENTS_DROPPED, STREAMS, REFUSED), and
+	 * STREAM_ID, OWNER_UID, OWNER_GID, STREAMING of the current stream if
+	 * there is one and the caller owns it or is admin.
 	 */
 	CAMGUARD_CMD_CAM_GET,
 
