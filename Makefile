@@ -6,6 +6,7 @@
 #   make module          the modules (camguard.ko, camguard_vcam.ko);
 #                        KVER=<uname -r> or KDIR=<build tree>
 #   make modules-all     the module for every kernel the VM runner boots
+#   make dkms-src        the DKMS source tree in DESTDIR/usr/src/camguard-VERSION
 #   make check           everything the README promises (host + VM tests)
 #   make demo            the virtual camera streaming to displays, in a VM
 #   make soak            the long run (SECONDS=3600), not part of make check
@@ -31,10 +32,18 @@ override CFLAGS += -std=gnu11 -Wall -Wextra -Wshadow -Wformat=2 -Wmissing-protot
 	  -Wstrict-prototypes -D_GNU_SOURCE -I$(TOP)/include/uapi -I$(TOP)/user/lib
 LDFLAGS ?=
 
+# The kernel tree: what kbuild needs to build both modules, as rsync
+# filters. The module build copies it to build/<release>/src, dkms-src to
+# /usr/src/camguard-VERSION (with dkms.conf).
+KMOD_TREE := --exclude='.*' --exclude='*.o' --exclude='*.ko' --exclude='*.mod' \
+	--exclude='*.mod.c' --exclude='modules.order' --exclude='Module.symvers' \
+	--include='Kbuild' --include='kmod/***' --include='include/***' \
+	--include='drivers/' --include='drivers/vcam/***' --exclude='*'
+
 KMOD_SRCS := Kbuild $(wildcard kmod/*.c kmod/*.h drivers/vcam/* include/linux/*.h \
 	include/uapi/linux/*.h)
 
-.PHONY: all module modules-all user unit check unit-check vm-check checkpatch \
+.PHONY: all module modules-all dkms-src user unit check unit-check vm-check checkpatch \
 	sparse clean demo soak
 
 all: module user unit selftests
@@ -55,8 +64,7 @@ $(MODDIR)/kconfig-$(KCONF_ID):
 $(MODDIR)/camguard.ko: $(KMOD_SRCS) $(MODDIR)/kconfig-$(KCONF_ID)
 	@test -d $(KDIR) || { echo "no kernel build tree at $(KDIR): install linux-headers or set KDIR" >&2; exit 1; }
 	@mkdir -p $(MODDIR)
-	@rsync -a --delete --include='Kbuild' --include='kmod/***' --include='include/***' \
-		--include='drivers/' --include='drivers/vcam/***' --exclude='*' ./ $(MODDIR)/src/
+	@rsync -a --delete $(KMOD_TREE) ./ $(MODDIR)/src/
 	$(MAKE) -C $(KDIR) M=$(MODDIR)/src W=$(W) modules
 	@cp $(MODDIR)/src/drivers/vcam/camguard_vcam.ko $(MODDIR)/
 	@cp $(MODDIR)/src/camguard.ko $@
@@ -78,6 +86,16 @@ sparse: module
 		grep -vE '^\s*(CHECK|CC|LD|MODPOST|BTF)\b|^make|Skipping BTF'); \
 	if [ -n "$$out" ]; then echo "$$out"; exit 1; fi; \
 	echo "sparse ($(KREL)): clean"
+
+# The DKMS source tree (dkms.conf): DESTDIR/usr/src/camguard-VERSION, as
+# the camguard-dkms package installs it. VERSION is dkms.conf's.
+VERSION := $(shell sed -n 's/^PACKAGE_VERSION="\(.*\)"/\1/p' dkms.conf)
+DKMS_SRC = $(DESTDIR)/usr/src/camguard-$(VERSION)
+
+dkms-src:
+	@test -n "$(DESTDIR)" || { echo "make dkms-src DESTDIR=DIR (/ for this system)" >&2; exit 1; }
+	@mkdir -p $(DKMS_SRC)
+	@rsync -a --delete --chmod=D755,F644 --include='dkms.conf' $(KMOD_TREE) ./ $(DKMS_SRC)/
 
 modules-all:
 	@for k in $$(tests/vm/kernels --kdirs | sed 's/^[^=]*=//'); do \
