@@ -7,6 +7,7 @@
 #                        KVER=<uname -r> or KDIR=<build tree>
 #   make modules-all     the module for every kernel the VM runner boots
 #   make dkms-src        the DKMS source tree in DESTDIR/usr/src/camguard-VERSION
+#   make deb             the Debian packages camguard and camguard-dkms in build/deb/
 #   make check           everything the README promises (host + VM tests)
 #   make demo            the virtual camera streaming to displays, in a VM
 #   make soak            the long run (SECONDS=3600), not part of make check
@@ -43,7 +44,7 @@ KMOD_TREE := --exclude='.*' --exclude='*.o' --exclude='*.ko' --exclude='*.mod' \
 KMOD_SRCS := Kbuild $(wildcard kmod/*.c kmod/*.h drivers/vcam/* include/linux/*.h \
 	include/uapi/linux/*.h)
 
-.PHONY: all module modules-all dkms-src user unit check unit-check vm-check checkpatch \
+.PHONY: all module modules-all dkms-src deb user unit check unit-check vm-check checkpatch \
 	sparse clean demo soak
 
 all: module user unit selftests
@@ -96,6 +97,21 @@ dkms-src:
 	@test -n "$(DESTDIR)" || { echo "make dkms-src DESTDIR=DIR (/ for this system)" >&2; exit 1; }
 	@mkdir -p $(DKMS_SRC)
 	@rsync -a --delete --chmod=D755,F644 --include='dkms.conf' $(KMOD_TREE) ./ $(DKMS_SRC)/
+
+# The Debian packages (debian/), built with dpkg-buildpackage from a copy
+# of the tree (the files git knows, committed or not) in build/deb/src/,
+# so that the checkout's build/ is left alone; the .deb files and the
+# .changes and .buildinfo go to build/deb/.
+DEB_VERSION = $(shell dpkg-parsechangelog -S Version)
+
+deb:
+	@test "$(DEB_VERSION)" = "$(VERSION)" || { echo "debian/changelog has $(DEB_VERSION), dkms.conf $(VERSION)" >&2; exit 1; }
+	@rm -rf build/deb && mkdir -p build/deb/src/camguard-$(VERSION)
+	@git ls-files -co --exclude-standard -z | \
+		rsync -a --from0 --files-from=- ./ build/deb/src/camguard-$(VERSION)/
+	cd build/deb/src/camguard-$(VERSION) && dpkg-buildpackage -b -us -uc $(DEB_FLAGS)
+	@mv build/deb/src/*.deb build/deb/src/*.changes build/deb/src/*.buildinfo build/deb/
+	@ls build/deb/*.deb
 
 modules-all:
 	@for k in $$(tests/vm/kernels --kdirs | sed 's/^[^=]*=//'); do \
