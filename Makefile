@@ -8,6 +8,7 @@
 #   make modules-all     the module for every kernel the VM runner boots
 #   make dkms-src        the DKMS source tree in DESTDIR/usr/src/camguard-VERSION
 #   make deb             the Debian packages camguard and camguard-dkms in build/deb/
+#   make deb-check       the packages, DKMS and the installed daemon, checked
 #   make check           everything the README promises (host + VM tests)
 #   make demo            the virtual camera streaming to displays, in a VM
 #   make soak            the long run (SECONDS=3600), not part of make check
@@ -44,7 +45,7 @@ KMOD_TREE := --exclude='.*' --exclude='*.o' --exclude='*.ko' --exclude='*.mod' \
 KMOD_SRCS := Kbuild $(wildcard kmod/*.c kmod/*.h drivers/vcam/* include/linux/*.h \
 	include/uapi/linux/*.h)
 
-.PHONY: all module modules-all dkms-src deb user unit check unit-check vm-check checkpatch \
+.PHONY: all module modules-all dkms-src deb deb-check user unit check unit-check vm-check checkpatch \
 	sparse clean demo soak
 
 all: module user unit selftests
@@ -112,6 +113,13 @@ deb:
 	cd build/deb/src/camguard-$(VERSION) && dpkg-buildpackage -b -us -uc $(DEB_FLAGS)
 	@mv build/deb/src/*.deb build/deb/src/*.changes build/deb/src/*.buildinfo build/deb/
 	@ls build/deb/*.deb
+
+# The packages as a user meets them (tests/pkg/deb-check): make deb,
+# lintian, systemd-analyze verify, DKMS for both Debian kernels in private
+# trees, and a guest that installs the package and streams to a display.
+# Not part of make check (docs/testing.md).
+deb-check:
+	@tests/pkg/deb-check
 
 modules-all:
 	@for k in $$(tests/vm/kernels --kdirs | sed 's/^[^=]*=//'); do \
