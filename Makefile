@@ -45,8 +45,8 @@ KMOD_TREE := --exclude='.*' --exclude='*.o' --exclude='*.ko' --exclude='*.mod' \
 KMOD_SRCS := Kbuild $(wildcard kmod/*.c kmod/*.h drivers/vcam/* include/linux/*.h \
 	include/uapi/linux/*.h)
 
-.PHONY: all module modules-all dkms-src deb deb-check user unit check unit-check vm-check checkpatch \
-	sparse clean demo soak
+.PHONY: all module modules-all dkms-src deb deb-check user unit check unit-check \
+	vm-check checkpatch sparse clean demo soak
 
 all: module user unit selftests
 
@@ -102,14 +102,17 @@ dkms-src:
 # The Debian packages (debian/), built with dpkg-buildpackage from a copy
 # of the tree (the files git knows, committed or not) in build/deb/src/,
 # so that the checkout's build/ is left alone; the .deb files and the
-# .changes and .buildinfo go to build/deb/.
-DEB_VERSION = $(shell dpkg-parsechangelog -S Version)
+# .changes and .buildinfo go to build/deb/. DEB_FLAGS go to
+# dpkg-buildpackage; DEB_BUILD_OPTIONS=nocheck skips the unit tests.
+# debian/changelog's upstream version (no epoch, no revision) must be
+# dkms.conf's.
+DEB_UPSTREAM = $(shell dpkg-parsechangelog -S Version | sed 's/^[0-9]*://; s/-[^-]*$$//')
 
 deb:
-	@test "$(DEB_VERSION)" = "$(VERSION)" || { echo "debian/changelog has $(DEB_VERSION), dkms.conf $(VERSION)" >&2; exit 1; }
+	@test "$(DEB_UPSTREAM)" = "$(VERSION)" || { echo "debian/changelog has $(DEB_UPSTREAM), dkms.conf $(VERSION)" >&2; exit 1; }
 	@rm -rf build/deb && mkdir -p build/deb/src/camguard-$(VERSION)
 	@git ls-files -co --exclude-standard -z | \
-		rsync -a --from0 --files-from=- ./ build/deb/src/camguard-$(VERSION)/
+		rsync -a --from0 --ignore-missing-args --files-from=- ./ build/deb/src/camguard-$(VERSION)/
 	cd build/deb/src/camguard-$(VERSION) && dpkg-buildpackage -b -us -uc $(DEB_FLAGS)
 	@mv build/deb/src/*.deb build/deb/src/*.changes build/deb/src/*.buildinfo build/deb/
 	@ls build/deb/*.deb
