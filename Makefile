@@ -9,6 +9,9 @@
 #                        (drivers/<driver>/*.patch) for KVER/KDIR, into
 #                        build/<kernel release>/drivers/
 #   make modules-all     the module for every kernel the VM runner boots
+#   make dkms-src        the DKMS source tree in DESTDIR/usr/src/camguard-VERSION
+#   make deb             the Debian packages camguard and camguard-dkms in build/deb/
+#   make deb-check       the packages, DKMS and the installed daemon, checked
 #   make check           everything the README promises (host + VM tests)
 #   make demo            the virtual camera streaming to displays, in a VM
 #   make soak            the long run (SECONDS=3600), not part of make check
@@ -38,11 +41,20 @@ override CFLAGS += -std=gnu11 -Wall -Wextra -Wshadow -Wformat=2 -Wmissing-protot
 	  -Wstrict-prototypes -D_GNU_SOURCE -I$(TOP)/include/uapi -I$(TOP)/user/lib
 LDFLAGS ?=
 
+# The kernel tree: what kbuild needs to build both modules, as rsync
+# filters. The module build copies it to build/<release>/src, dkms-src to
+# /usr/src/camguard-VERSION (with dkms.conf).
+KMOD_TREE := --exclude='.*' --exclude='*.o' --exclude='*.ko' --exclude='*.mod' \
+	--exclude='*.mod.c' --exclude='modules.order' --exclude='Module.symvers' \
+	--include='Kbuild' --include='kmod/***' --include='include/***' \
+	--include='drivers/' --include='drivers/vcam/***' --exclude='*'
+
 KMOD_SRCS := Kbuild $(wildcard kmod/*.c kmod/*.h drivers/vcam/* include/linux/*.h \
 	include/uapi/linux/*.h)
 
-.PHONY: all module drivers modules-all user unit check unit-check vm-check \
-	checkpatch sparse clean demo soak spec-check man-check install-man
+.PHONY: all module drivers modules-all dkms-src deb deb-check user unit check \
+	unit-check vm-check checkpatch sparse clean demo soak spec-check man-check \
+	install-man
 
 all: module user unit selftests
 
@@ -62,8 +74,7 @@ $(MODDIR)/kconfig-$(KCONF_ID):
 $(MODDIR)/camguard.ko: $(KMOD_SRCS) $(MODDIR)/kconfig-$(KCONF_ID)
 	@test -d $(KDIR) || { echo "no kernel build tree at $(KDIR): install linux-headers or set KDIR" >&2; exit 1; }
 	@mkdir -p $(MODDIR)
-	@rsync -a --delete --include='Kbuild' --include='kmod/***' --include='include/***' \
-		--include='drivers/' --include='drivers/vcam/***' --exclude='*' ./ $(MODDIR)/src/
+	@rsync -a --delete $(KMOD_TREE) ./ $(MODDIR)/src/
 	$(MAKE) -C $(KDIR) M=$(MODDIR)/src W=$(W) modules
 	@cp $(MODDIR)/src/drivers/vcam/camguard_vcam.ko $(MODDIR)/
 	@cp $(MODDIR)/src/camguard.ko $@
@@ -132,6 +143,41 @@ install-man:
 	@for f in $(MAN_PAGES); do \
 		install -D -m 0644 $$f "$(DESTDIR)$(MANDIR)/man$${f##*.}/$${f##*/}" || exit 1; \
 	done
+
+# The DKMS source tree (dkms.conf): DESTDIR/usr/src/camguard-VERSION, as
+# the camguard-dkms package installs it. VERSION is dkms.conf's.
+VERSION := $(shell sed -n 's/^PACKAGE_VERSION="\(.*\)"/\1/p' dkms.conf)
+DKMS_SRC = $(DESTDIR)/usr/src/camguard-$(VERSION)
+
+dkms-src:
+	@test -n "$(DESTDIR)" || { echo "make dkms-src DESTDIR=DIR (/ for this system)" >&2; exit 1; }
+	@mkdir -p $(DKMS_SRC)
+	@rsync -a --delete --chmod=D755,F644 --include='dkms.conf' $(KMOD_TREE) ./ $(DKMS_SRC)/
+
+# The Debian packages (debian/), built with dpkg-buildpackage from a copy
+# of the tree (the files git knows, committed or not) in build/deb/src/,
+# so that the checkout's build/ is left alone; the .deb files and the
+# .changes and .buildinfo go to build/deb/. DEB_FLAGS go to
+# dpkg-buildpackage; DEB_BUILD_OPTIONS=nocheck skips the unit tests.
+# debian/changelog's upstream version (no epoch, no revision) must be
+# dkms.conf's.
+DEB_UPSTREAM = $(shell dpkg-parsechangelog -S Version | sed 's/^[0-9]*://; s/-[^-]*$$//')
+
+deb:
+	@test "$(DEB_UPSTREAM)" = "$(VERSION)" || { echo "debian/changelog has $(DEB_UPSTREAM), dkms.conf $(VERSION)" >&2; exit 1; }
+	@rm -rf build/deb && mkdir -p build/deb/src/camguard-$(VERSION)
+	@git ls-files -co --exclude-standard -z | \
+		rsync -a --from0 --ignore-missing-args --files-from=- ./ build/deb/src/camguard-$(VERSION)/
+	cd build/deb/src/camguard-$(VERSION) && dpkg-buildpackage -b -us -uc $(DEB_FLAGS)
+	@mv build/deb/src/*.deb build/deb/src/*.changes build/deb/src/*.buildinfo build/deb/
+	@ls build/deb/*.deb
+
+# The packages as a user meets them (tests/pkg/deb-check): make deb,
+# lintian, systemd-analyze verify, DKMS for both Debian kernels in private
+# trees, and a guest that installs the package and streams to a display.
+# Not part of make check (docs/testing.md).
+deb-check:
+	@tests/pkg/deb-check
 
 modules-all:
 	@for k in $$(tests/vm/kernels --kdirs | sed 's/^[^=]*=//'); do \
