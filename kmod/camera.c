@@ -18,11 +18,19 @@
 struct camguard_camera *camguard_camera_register(struct video_device *vdev,
 						 const char *name)
 {
+	return camguard_camera_register_queue(vdev, vdev->queue, name);
+}
+EXPORT_SYMBOL_GPL(camguard_camera_register);
+
+struct camguard_camera *
+camguard_camera_register_queue(struct video_device *vdev, struct vb2_queue *q,
+			       const char *name)
+{
 	struct camguard_camera *cam;
 	u32 id;
 	int ret;
 
-	if (WARN_ON(!vdev->queue || !vdev->queue->lock))
+	if (WARN_ON(!q || !q->lock))
 		return ERR_PTR(-EINVAL);
 
 	cam = kzalloc(sizeof(*cam), GFP_KERNEL);
@@ -41,7 +49,7 @@ struct camguard_camera *camguard_camera_register(struct video_device *vdev,
 	strscpy(cam->name, name, sizeof(cam->name));
 	strscpy(cam->devnode, video_device_node_name(vdev),
 		sizeof(cam->devnode));
-	cam->queue = vdev->queue;
+	cam->queue = q;
 
 	mutex_lock(&cg_lock);
 	/* Tags carry the camera id in 16 bits. */
@@ -67,7 +75,7 @@ err_free:
 	kfree(cam);
 	return ERR_PTR(ret);
 }
-EXPORT_SYMBOL_GPL(camguard_camera_register);
+EXPORT_SYMBOL_GPL(camguard_camera_register_queue);
 
 void camguard_camera_unregister(struct camguard_camera *cam)
 {

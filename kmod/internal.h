@@ -193,6 +193,8 @@ int cg_stream_begin(struct camguard_camera *cam, const struct cg_owner *owner,
 void cg_stream_end(struct camguard_camera *cam);
 
 /* tag.c: the frame path */
+size_t cg_fill_black(const struct cg_frame_fmt *fmt, unsigned int plane,
+		     u8 *p, size_t len);
 void cg_frame_done(struct camguard_camera *cam, struct cg_stream *stream,
 		   struct vb2_buffer *vb);
 

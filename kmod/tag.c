@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The frame path: black when muted, the SHA-256 digest of the payload, the
+ * The frame path: black when muted (black.c), the SHA-256 digest of the payload, the
  * tag, and one frame event per channel of the frame's owner, each with an
  * HMAC-SHA256 under that channel's key. Frames meet channels of any other
  * owner only to be withheld and counted.
@@ -18,61 +18,6 @@
 #include <media/videobuf2-v4l2.h>
 
 #include "internal.h"
-
-/*
- * Overwrite plane @plane's payload with black in the stream's format:
- * luma 16 and chroma 128 for YUV, zero for RGB and anything unknown.
- */
-static void fill_black(const struct cg_frame_fmt *fmt, unsigned int plane,
-		       u8 *p, size_t len)
-{
-	const struct v4l2_format_info *info = v4l2_format_info(fmt->pixelformat);
-	size_t luma, i;
-
-	if (plane > 0) {	/* chroma planes of multi-planar YUV */
-		memset(p, info && info->pixel_enc == V4L2_PIXEL_ENC_YUV ?
-		       128 : 0, len);
-		return;
-	}
-	switch (fmt->pixelformat) {
-	case V4L2_PIX_FMT_YUYV:
-	case V4L2_PIX_FMT_YVYU:
-		for (i = 0; i + 1 < len; i += 2) {
-			p[i] = 16;
-			p[i + 1] = 128;
-		}
-		break;
-	case V4L2_PIX_FMT_UYVY:
-	case V4L2_PIX_FMT_VYUY:
-		for (i = 0; i + 1 < len; i += 2) {
-			p[i] = 128;
-			p[i + 1] = 16;
-		}
-		break;
-	case V4L2_PIX_FMT_NV12:
-	case V4L2_PIX_FMT_NV21:
-	case V4L2_PIX_FMT_NV16:
-	case V4L2_PIX_FMT_NV61:
-	case V4L2_PIX_FMT_YUV420:
-	case V4L2_PIX_FMT_YVU420:
-	case V4L2_PIX_FMT_YUV422P:
-	case V4L2_PIX_FMT_NV12M:
-	case V4L2_PIX_FMT_NV21M:
-	case V4L2_PIX_FMT_NV16M:
-	case V4L2_PIX_FMT_NV61M:
-	case V4L2_PIX_FMT_YUV420M:
-	case V4L2_PIX_FMT_YVU420M:
-	case V4L2_PIX_FMT_GREY:
-		luma = min_t(size_t, len,
-			     (size_t)fmt->bytesperline * fmt->height);
-		memset(p, 16, luma);
-		memset(p + luma, 128, len - luma);
-		break;
-	default:	/* RGB, and a safe bet for the rest */
-		memset(p, 0, len);
-		break;
-	}
-}
 
 /*
  * The arch SHA-256 drivers keep preemption off for a whole update: feed
@@ -122,8 +67,11 @@ static u32 digest_frame(struct camguard_camera *cam, struct vb2_buffer *vb,
 			hash = false;
 			continue;
 		}
-		if (muted)
-			fill_black(&cam->fmt, p, vaddr, len);
+		if (muted) {
+			/* A black JPEG is shorter than the picture was */
+			len = cg_fill_black(&cam->fmt, p, vaddr, len);
+			vb2_set_plane_payload(vb, p, len);
+		}
 		if (hash && digest_update(desc, vaddr, len))
 			hash = false;
 		total += len;
@@ -176,7 +124,7 @@ bool camguard_vb2_buffer_muted(struct vb2_buffer *vb)
 	for (p = 0; p < vb->num_planes; p++) {
 		vaddr = vb2_plane_vaddr(vb, p);
 		if (vaddr)
-			fill_black(&cam->fmt, p, vaddr, vb2_plane_size(vb, p));
+			cg_fill_black(&cam->fmt, p, vaddr, vb2_plane_size(vb, p));
 	}
 	return true;
 }

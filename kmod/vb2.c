@@ -51,19 +51,19 @@ static bool bound_admits(struct camguard_camera *cam,
 }
 
 /*
- * May the file @file, opened with @cred, become the owner of @cam's queue?
- * Only a bound camera refuses, and only files of another owner.
+ * May a file opened with @cred become the owner of @cam's queue? Only a
+ * bound camera refuses, and only files of another owner.
  */
-static int may_own(struct camguard_camera *cam, struct file *file)
+static int may_own(struct camguard_camera *cam, const struct cred *cred)
 {
 	bool ok;
 
 	mutex_lock(&cam->lock);
-	ok = bound_admits(cam, file->f_cred);
+	ok = bound_admits(cam, cred);
 	mutex_unlock(&cam->lock);
 	if (ok)
 		return 0;
-	refuse(cam, CAMGUARD_REASON_CAMERA_BOUND, file->f_cred);
+	refuse(cam, CAMGUARD_REASON_CAMERA_BOUND, cred);
 	return -EACCES;
 }
 
@@ -83,11 +83,12 @@ static int refuse_stranger(struct camguard_camera *cam, struct vb2_queue *q,
 
 /*
  * Follow q->owner after a vb2 call that may have changed it: begin a stream
- * for a new owner (always @file: only the caller can become owner), end it
- * when the owner is gone. A failure to begin leaves no owner behind.
+ * for a new owner (always the caller, whose file was opened with @cred:
+ * only the caller can become owner), end it when the owner is gone. A
+ * failure to begin leaves no owner behind.
  */
 static int sync_owner(struct camguard_camera *cam, struct vb2_queue *q,
-		      struct file *file)
+		      const struct cred *cred)
 {
 	int ret = 0;
 
@@ -95,7 +96,7 @@ static int sync_owner(struct camguard_camera *cam, struct vb2_queue *q,
 	if (!q->owner) {
 		cg_stream_end(cam);
 	} else if (q->owner != cam->owner_fh) {
-		struct cg_owner owner = cg_owner_of(file->f_cred);
+		struct cg_owner owner = cg_owner_of(cred);
 
 		ret = cg_stream_begin(cam, &owner, q->owner);
 		if (ret) {
@@ -114,7 +115,7 @@ static int before_own(struct camguard_camera *cam, struct vb2_queue *q,
 {
 	if (!count || q->owner)
 		return 0;
-	return may_own(cam, file);
+	return may_own(cam, file->f_cred);
 }
 
 int camguard_vb2_ioctl_reqbufs(struct file *file, void *priv,
@@ -130,7 +131,7 @@ int camguard_vb2_ioctl_reqbufs(struct file *file, void *priv,
 	if (ret)
 		return ret;
 	ret = vb2_ioctl_reqbufs(file, priv, p);
-	sync = sync_owner(cam, q, file);
+	sync = sync_owner(cam, q, file->f_cred);
 	return ret ?: sync;
 }
 EXPORT_SYMBOL_GPL(camguard_vb2_ioctl_reqbufs);
@@ -148,7 +149,7 @@ int camguard_vb2_ioctl_create_bufs(struct file *file, void *priv,
 	if (ret)
 		return ret;
 	ret = vb2_ioctl_create_bufs(file, priv, p);
-	sync = sync_owner(cam, q, file);
+	sync = sync_owner(cam, q, file->f_cred);
 	return ret ?: sync;
 }
 EXPORT_SYMBOL_GPL(camguard_vb2_ioctl_create_bufs);
@@ -265,9 +266,9 @@ int camguard_vb2_ioctl_expbuf(struct file *file, void *priv,
 }
 EXPORT_SYMBOL_GPL(camguard_vb2_ioctl_expbuf);
 
-int camguard_vb2_fop_mmap(struct file *file, struct vm_area_struct *vma)
+int camguard_vb2_mmap(struct vb2_queue *q, struct file *file,
+		      struct vm_area_struct *vma)
 {
-	struct vb2_queue *q = queue_of_file(file);
 	struct camguard_camera *cam;
 	int ret;
 
@@ -283,7 +284,7 @@ int camguard_vb2_fop_mmap(struct file *file, struct vm_area_struct *vma)
 	cam = cg_camera_of_queue(q);
 	if (!cam) {
 		mutex_unlock(&cg_lock);
-		return vb2_fop_mmap(file, vma);
+		return vb2_mmap(q, vma);
 	}
 	mutex_lock(&cam->lock);
 	if (!cam->owner_fh) {
@@ -297,6 +298,12 @@ int camguard_vb2_fop_mmap(struct file *file, struct vm_area_struct *vma)
 	mutex_unlock(&cam->lock);
 	mutex_unlock(&cg_lock);
 	return ret;
+}
+EXPORT_SYMBOL_GPL(camguard_vb2_mmap);
+
+int camguard_vb2_fop_mmap(struct file *file, struct vm_area_struct *vma)
+{
+	return camguard_vb2_mmap(queue_of_file(file), file, vma);
 }
 EXPORT_SYMBOL_GPL(camguard_vb2_fop_mmap);
 
@@ -348,7 +355,7 @@ static int fileio_begin(struct camguard_camera *cam, struct vb2_queue *q,
 	*begun = false;
 	if (q->owner || q->fileio)
 		return 0;
-	ret = may_own(cam, file);
+	ret = may_own(cam, file->f_cred);
 	if (ret)
 		return ret;
 	owner = cg_owner_of(file->f_cred);
@@ -425,9 +432,9 @@ static __poll_t poll_stranger(struct file *file, poll_table *wait)
 	return res;
 }
 
-__poll_t camguard_vb2_fop_poll(struct file *file, poll_table *wait)
+__poll_t camguard_vb2_poll(struct vb2_queue *q, struct file *file,
+			   poll_table *wait)
 {
-	struct vb2_queue *q = queue_of_file(file);
 	struct camguard_camera *cam;
 	bool begun = false;
 	__poll_t res;
@@ -456,7 +463,34 @@ out:
 	mutex_unlock(q->lock);
 	return res;
 }
+EXPORT_SYMBOL_GPL(camguard_vb2_poll);
+
+__poll_t camguard_vb2_fop_poll(struct file *file, poll_table *wait)
+{
+	return camguard_vb2_poll(queue_of_file(file), file, wait);
+}
 EXPORT_SYMBOL_GPL(camguard_vb2_fop_poll);
+
+int camguard_vb2_set_owner(struct vb2_queue *q, struct v4l2_fh *fh,
+			   const struct cred *cred)
+{
+	struct camguard_camera *cam = cg_camera_of_queue(q);
+	int ret;
+
+	lockdep_assert_held(q->lock);
+	if (fh && q->owner == fh)
+		return 0;
+	if (fh && q->owner)	/* the driver lets one file own at a time */
+		return -EBUSY;
+	if (fh && cam) {
+		ret = may_own(cam, cred);
+		if (ret)
+			return ret;
+	}
+	q->owner = fh;
+	return cam ? sync_owner(cam, q, cred) : 0;
+}
+EXPORT_SYMBOL_GPL(camguard_vb2_set_owner);
 
 int camguard_vb2_may_configure(struct vb2_queue *q, const struct cred *cred)
 {

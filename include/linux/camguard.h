@@ -38,6 +38,23 @@
  * The queue must have q->lock set and the video_device must have ->queue
  * set (the vb2_ioctl_* helpers need both anyway).
  *
+ * A driver that keeps its own idea of which file owns the queue and calls
+ * vb2_reqbufs() and friends itself (uvcvideo's "privileges"), and may not
+ * set vdev->queue, uses the same calls for streaming and completion, and
+ * instead of the ioctl and fop helpers:
+ *
+ *   cam = camguard_camera_register_queue(vdev, q, name)
+ *   when a file becomes the owner:   ret = camguard_vb2_set_owner(q, fh,
+ *                                          file->f_cred)  (q->lock held;
+ *                                    -EACCES on a camera bound to another
+ *                                    owner: the driver refuses the call)
+ *   when it stops being one:         camguard_vb2_set_owner(q, NULL, NULL)
+ *   .mmap:                           camguard_vb2_mmap(q, file, vma)
+ *   .poll:                           camguard_vb2_poll(q, file, wait)
+ *
+ * and refuses QUERYBUF, QBUF, DQBUF, EXPBUF and STREAMON to every file but
+ * the owner itself, as uvcvideo does.
+ *
  * With these, no file other than the queue owner's reaches the bytes of
  * the owner's buffers (include/uapi/linux/camguard.h, "Buffers"): the
  * others cannot map, query, export, queue, dequeue or read them, poll for
@@ -94,6 +111,10 @@ struct camguard_stream_info {
  */
 struct camguard_camera *camguard_camera_register(struct video_device *vdev,
 						 const char *name);
+/* The same for a driver whose queue is not vdev->queue (see above). */
+struct camguard_camera *
+camguard_camera_register_queue(struct video_device *vdev, struct vb2_queue *q,
+			       const char *name);
 /*
  * Disconnect: ends the current stream and revokes every channel attached
  * to the camera. Call after vb2_video_unregister_device() (so nothing can
@@ -124,6 +145,23 @@ int camguard_vb2_fop_release(struct file *file);
 ssize_t camguard_vb2_fop_read(struct file *file, char __user *buf,
 			      size_t count, loff_t *ppos);
 __poll_t camguard_vb2_fop_poll(struct file *file, poll_table *wait);
+
+/* The mmap and poll helpers for a queue that is not vdev->queue. */
+int camguard_vb2_mmap(struct vb2_queue *q, struct file *file,
+		      struct vm_area_struct *vma);
+__poll_t camguard_vb2_poll(struct vb2_queue *q, struct file *file,
+			   poll_table *wait);
+
+struct v4l2_fh;
+/*
+ * For drivers that track the owning file themselves: @fh (the file's
+ * private_data, opened with @cred) becomes the owner of @q, or with @fh
+ * NULL nobody is. A new owner begins a stream; no owner ends it. -EACCES
+ * when the camera is bound to another owner (counted and audited), -EBUSY
+ * while another file owns the queue. Call with q->lock held.
+ */
+int camguard_vb2_set_owner(struct vb2_queue *q, struct v4l2_fh *fh,
+			   const struct cred *cred);
 
 /*
  * From the driver's start_streaming (queue lock held): begins tagging for
