@@ -18,6 +18,8 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <poll.h>
+#include <pthread.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -83,6 +85,10 @@ struct uc_camera {
 	struct uc_probe probe;
 	struct uc_probe commit;
 	uint8_t error_code;
+	/* the data stage of the OUT request being handled */
+	uint8_t out_data[UC_EP0_MAX];
+	size_t out_len;
+	unsigned long lost;		/* requests gadgetfs lost (see below) */
 	struct uc_streamer streamer;
 };
 
@@ -246,8 +252,10 @@ static size_t gadget_descriptors(uint8_t *buf, size_t size)
 
 	memset(buf, 0, 4);		/* tag 0 */
 	n = uc_config_desc(buf + len, size - len, false);
-	if (!n)
+	if (!n) {
+		uc_log("the configuration is over %d bytes", UC_CONFIG_MAX);
 		return 0;
+	}
 	len += n;
 	n = uc_config_desc(buf + len, size - len, true);
 	if (!n)
@@ -298,16 +306,6 @@ static void ep0_ack(struct uc_camera *cam)
 		uc_log("ep0 ack: %s", strerror(errno));
 }
 
-/* The data stage of an OUT request (also acknowledges it). */
-static ssize_t ep0_data(struct uc_camera *cam, uint8_t *buf, size_t len)
-{
-	ssize_t n = read(cam->ep0_fd, buf, len);
-
-	if (n < 0)
-		uc_log("ep0 data: %s", strerror(errno));
-	return n;
-}
-
 static void ep0_stall(struct uc_camera *cam,
 		      const struct usb_ctrlrequest *ctrl, uint8_t error)
 {
@@ -322,8 +320,7 @@ static void ep0_stall(struct uc_camera *cam,
 		if (read(cam->ep0_fd, buf, 0) >= 0 || errno != EL2HLT)
 			uc_log("ep0 stall: %s", strerror(errno));
 	} else if (ctrl->wLength) {
-		/* gadgetfs took the data already: it cannot stall now */
-		ep0_data(cam, buf, sizeof(buf));
+		/* the data was read already: gadgetfs cannot stall now */
 	} else if (write(cam->ep0_fd, buf, 0) >= 0 || errno != EL2HLT) {
 		uc_log("ep0 stall: %s", strerror(errno));
 	}
@@ -450,7 +447,6 @@ static void probe_commit(struct uc_camera *cam,
 	struct uc_probe p, *cur = commit ? &cam->commit : &cam->probe;
 	uint8_t buf[UC_EP0_MAX];
 	struct uc_params params;
-	ssize_t n;
 	size_t len;
 
 	/*
@@ -462,13 +458,9 @@ static void probe_commit(struct uc_camera *cam,
 
 	switch (ctrl->bRequest) {
 	case UVC_SET_CUR:
-		n = ep0_data(cam, buf, ctrl->wLength < sizeof(buf) ?
-			     ctrl->wLength : sizeof(buf));
-		if (n < 0)
-			return;
 		/* A commit takes what the last probe settled on. */
 		p = commit ? cam->probe : *cur;
-		uc_probe_unpack(buf, (size_t)n, &p);
+		uc_probe_unpack(cam->out_data, cam->out_len, &p);
 		uc_probe_fix(&p);
 		*cur = p;
 		if (uc_verbose || commit)
@@ -552,9 +544,31 @@ static void class_request(struct uc_camera *cam,
 	ep0_stall(cam, ctrl, err);
 }
 
+/*
+ * One control request. gadgetfs has already received the data stage of an
+ * OUT request and the host has moved on: read it before anything else, or
+ * the host's next request may overwrite it (see lost_request()).
+ */
 static void setup_request(struct uc_camera *cam,
 			  const struct usb_ctrlrequest *ctrl)
 {
+	ssize_t n;
+
+	if (!(ctrl->bRequestType & USB_DIR_IN) && ctrl->wLength) {
+		n = read(cam->ep0_fd, cam->out_data,
+			 ctrl->wLength < sizeof(cam->out_data) ?
+			 ctrl->wLength : sizeof(cam->out_data));
+		if (n < 0) {
+			cam->lost++;
+			uc_log("request %02x.%02x v%04x i%04x: its data is "
+			       "lost (%s): the host sent the next request "
+			       "before it was read", ctrl->bRequestType,
+			       ctrl->bRequest, ctrl->wValue, ctrl->wIndex,
+			       strerror(errno));
+			return;
+		}
+		cam->out_len = (size_t)n;
+	}
 	if (uc_verbose)
 		uc_log("setup %02x.%02x v%04x i%04x l%u", ctrl->bRequestType,
 		       ctrl->bRequest, ctrl->wValue, ctrl->wIndex,
@@ -622,11 +636,30 @@ static int handle_events(struct uc_camera *cam)
 	return 1;
 }
 
+/*
+ * gadgetfs (drivers/usb/gadget/legacy/inode.c) completes the data stage
+ * of an OUT control request as soon as the host sends it, before user
+ * space has read it. If the host's next request arrives before that read,
+ * the read fails with EIDRM, the data is gone, and gadgetfs stays in its
+ * SETUP state for the new request, whose event cannot be read until that
+ * request is answered; ep0 then polls writable. Stall the unknown request
+ * (an IN one: the host sees EPIPE at once rather than a 5 s timeout), or
+ * acknowledge it if it is an OUT one without data, and go on.
+ */
+static void lost_request(struct uc_camera *cam)
+{
+	if (read(cam->ep0_fd, NULL, 0) < 0 && errno != EL2HLT)
+		uc_log("ep0: clearing a lost request: %s", strerror(errno));
+	else
+		uc_log("ep0: a request gadgetfs lost was stalled (IN) or "
+		       "acknowledged (OUT)");
+}
+
 static int run(struct uc_camera *cam)
 {
 	struct pollfd pfd[2] = {
 		{ .fd = cam->sig_fd, .events = POLLIN },
-		{ .fd = cam->ep0_fd, .events = POLLIN },
+		{ .fd = cam->ep0_fd, .events = POLLIN | POLLOUT },
 	};
 	struct signalfd_siginfo si;
 	int ret = 1;
@@ -646,6 +679,8 @@ static int run(struct uc_camera *cam)
 		/* POLLHUP: a request was aborted; read() reports it */
 		if (pfd[1].revents & (POLLIN | POLLHUP | POLLERR))
 			ret = handle_events(cam);
+		else if (pfd[1].revents & POLLOUT)
+			lost_request(cam);
 	}
 	return ret;
 }
@@ -682,6 +717,14 @@ int main(int argc, char **argv)
 		uc_log("cannot start the streaming thread");
 		goto out_sig;
 	}
+	/*
+	 * ep0 must read the data of an OUT request before the host sends the
+	 * next one (lost_request()): run it ahead of everything else. The
+	 * streaming thread, already started, keeps the normal policy.
+	 */
+	if (pthread_setschedparam(pthread_self(), SCHED_FIFO,
+				  &(struct sched_param){ .sched_priority = 10 }))
+		uc_log("ep0 stays at normal priority (SCHED_FIFO refused)");
 	if (bind_gadget(&cam))
 		goto out_streamer;
 
@@ -692,8 +735,9 @@ out_streamer:
 	uc_streamer_destroy(&cam.streamer);
 	if (cam.ep0_fd >= 0)
 		close(cam.ep0_fd);	/* unbinds the gadget: unplugged */
-	uc_log("exit %d after %lu streaming sessions, %u frames", ret,
-	       cam.streamer.sessions, cam.streamer.sequence);
+	uc_log("exit %d after %lu streaming sessions, %u frames, %lu lost "
+	       "requests", ret, cam.streamer.sessions, cam.streamer.sequence,
+	       cam.lost);
 out_sig:
 	close(cam.sig_fd);
 	return ret;

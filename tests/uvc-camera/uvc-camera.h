@@ -34,7 +34,7 @@
 
 #define UC_NR_FORMATS		2	/* 1 = YUYV, 2 = MJPEG */
 #define UC_NR_FRAMES		2	/* 1 = 640x480, 2 = 320x240 */
-#define UC_NR_INTERVALS		2	/* 30 fps, 15 fps */
+#define UC_NR_INTERVALS		2	/* 30 fps, 15 fps (YUYV only) */
 
 struct uc_frame_size {
 	uint16_t width;
@@ -45,6 +45,10 @@ extern const struct uc_frame_size uc_frames[UC_NR_FRAMES];
 /* Frame intervals in 100 ns units, fastest first. */
 extern const uint32_t uc_intervals[UC_NR_INTERVALS];
 extern const char *const uc_format_names[UC_NR_FORMATS];
+extern const uint8_t uc_format_intervals[UC_NR_FORMATS];
+
+/* The most gadgetfs sends for one GET_DESCRIPTOR (see uvc-desc.c). */
+#define UC_CONFIG_MAX		256
 
 /* What the host committed (indices are 1-based as on the wire). */
 struct uc_params {

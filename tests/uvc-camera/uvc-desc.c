@@ -8,6 +8,13 @@
  * Layouts follow the UVC 1.1 specification, sections 3.6-3.9, and the
  * payload format documents (uncompressed, MJPEG).
  *
+ * gadgetfs answers a GET_DESCRIPTOR with at most 256 bytes (RBUF_SIZE in
+ * drivers/usb/gadget/legacy/inode.c; longer requests are cut to 256 and
+ * the host times out waiting for the rest), so each configuration must
+ * fit in 256 bytes: there is no interface association descriptor (the
+ * device class is per interface), no color matching descriptor (the
+ * defaults, BT.709 / sRGB, apply) and MJPEG offers 30 fps only.
+ *
  * Multi-byte fields are little endian on the wire; the writer below puts
  * them byte by byte, so the host's order does not matter.
  */
@@ -32,6 +39,9 @@ const struct uc_frame_size uc_frames[UC_NR_FRAMES] = {
 const uint32_t uc_intervals[UC_NR_INTERVALS] = { 333333, 666666 };
 
 const char *const uc_format_names[UC_NR_FORMATS] = { "YUYV", "MJPEG" };
+
+/* How many of uc_intervals each format offers, from the first. */
+const uint8_t uc_format_intervals[UC_NR_FORMATS] = { UC_NR_INTERVALS, 1 };
 
 /* YUY2: 32595559-0000-0010-8000-00AA00389B71 */
 static const uint8_t uc_guid_yuy2[16] = {
@@ -102,10 +112,9 @@ size_t uc_device_desc(uint8_t *buf, size_t size)
 	put8(&w, USB_DT_DEVICE_SIZE);
 	put8(&w, USB_DT_DEVICE);
 	put16(&w, 0x0200);
-	/* Miscellaneous / common class / interface association */
-	put8(&w, USB_CLASS_MISC);
-	put8(&w, 0x02);
-	put8(&w, 0x01);
+	put8(&w, USB_CLASS_PER_INTERFACE);
+	put8(&w, 0);
+	put8(&w, 0);
 	put8(&w, 64);			/* bMaxPacketSize0, set by gadgetfs */
 	put16(&w, UC_VENDOR);
 	put16(&w, UC_PRODUCT);
@@ -194,36 +203,27 @@ static void put_control(struct uc_writer *w)
 }
 
 /* One frame descriptor, uncompressed or MJPEG (same layout, UVC 3.9.2.2). */
-static void put_frame(struct uc_writer *w, uint8_t subtype, uint8_t index)
+static void put_frame(struct uc_writer *w, uint8_t subtype, uint8_t index,
+		      uint8_t intervals)
 {
 	const struct uc_frame_size *f = &uc_frames[index - 1];
 	uint32_t bytes = uc_frame_bytes(index);
 	unsigned int i;
 
-	put8(w, 26 + 4 * UC_NR_INTERVALS);
+	put8(w, 26 + 4 * intervals);
 	put8(w, USB_DT_CS_INTERFACE);
 	put8(w, subtype);
 	put8(w, index);
 	put8(w, 0);			/* bmCapabilities */
 	put16(w, f->width);
 	put16(w, f->height);
-	put32(w, bytes * 8 * (10000000 / uc_intervals[UC_NR_INTERVALS - 1]));
+	put32(w, bytes * 8 * (10000000 / uc_intervals[intervals - 1]));
 	put32(w, bytes * 8 * (10000000 / uc_intervals[0]));
 	put32(w, bytes);		/* dwMaxVideoFrameBufferSize */
 	put32(w, uc_intervals[0]);	/* dwDefaultFrameInterval */
-	put8(w, UC_NR_INTERVALS);	/* discrete intervals */
-	for (i = 0; i < UC_NR_INTERVALS; i++)
+	put8(w, intervals);		/* discrete intervals */
+	for (i = 0; i < intervals; i++)
 		put32(w, uc_intervals[i]);
-}
-
-static void put_color_matching(struct uc_writer *w)
-{
-	put8(w, 6);
-	put8(w, USB_DT_CS_INTERFACE);
-	put8(w, UVC_VS_COLORFORMAT);
-	put8(w, 1);			/* BT.709 primaries */
-	put8(w, 1);			/* BT.709 transfer */
-	put8(w, 4);			/* SMPTE 170M matrix */
 }
 
 /* VideoStreaming: input header, YUYV and MJPEG with their frames (3.9). */
@@ -264,8 +264,8 @@ static void put_streaming(struct uc_writer *w, bool high_speed)
 	put8(w, 0);			/* bmInterlaceFlags */
 	put8(w, 0);			/* bCopyProtect */
 	for (i = 1; i <= UC_NR_FRAMES; i++)
-		put_frame(w, UVC_VS_FRAME_UNCOMPRESSED, (uint8_t)i);
-	put_color_matching(w);
+		put_frame(w, UVC_VS_FRAME_UNCOMPRESSED, (uint8_t)i,
+			  uc_format_intervals[0]);
 
 	put8(w, 11);			/* MJPEG format */
 	put8(w, USB_DT_CS_INTERFACE);
@@ -279,8 +279,8 @@ static void put_streaming(struct uc_writer *w, bool high_speed)
 	put8(w, 0);
 	put8(w, 0);
 	for (i = 1; i <= UC_NR_FRAMES; i++)
-		put_frame(w, UVC_VS_FRAME_MJPEG, (uint8_t)i);
-	put_color_matching(w);
+		put_frame(w, UVC_VS_FRAME_MJPEG, (uint8_t)i,
+			  uc_format_intervals[1]);
 
 	patch16(w, total_at, (uint16_t)(w->len - start));
 	put_endpoint(w, high_speed);
@@ -299,18 +299,11 @@ size_t uc_config_desc(uint8_t *buf, size_t size, bool high_speed)
 	put8(&w, USB_CONFIG_ATT_ONE);	/* bus powered */
 	put8(&w, 250);			/* 500 mA */
 
-	put8(&w, 8);			/* interface association */
-	put8(&w, USB_DT_INTERFACE_ASSOCIATION);
-	put8(&w, UC_INTF_CONTROL);
-	put8(&w, 2);
-	put8(&w, USB_CLASS_VIDEO);
-	put8(&w, UVC_SC_VIDEO_INTERFACE_COLLECTION);
-	put8(&w, 0);
-	put8(&w, UC_STR_PRODUCT);	/* iFunction */
-
 	put_control(&w);
 	put_streaming(&w, high_speed);
 	patch16(&w, 2, (uint16_t)w.len);
+	if (w.len > UC_CONFIG_MAX)
+		return 0;
 	return done(&w);
 }
 
@@ -355,7 +348,7 @@ void uc_probe_fix(struct uc_probe *p)
 		p->format = 1;
 	if (p->frame < 1 || p->frame > UC_NR_FRAMES)
 		p->frame = 1;
-	for (i = 0; i < UC_NR_INTERVALS; i++) {
+	for (i = 0; i < uc_format_intervals[p->format - 1]; i++) {
 		d = p->interval > uc_intervals[i] ?
 		    p->interval - uc_intervals[i] :
 		    uc_intervals[i] - p->interval;
