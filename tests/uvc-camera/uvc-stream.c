@@ -53,6 +53,7 @@ struct uc_session {
 	int quality;
 	struct camguard_stamp stamp;
 	unsigned long frames;
+	unsigned long eof_alone;	/* of them, ended by a header-only payload */
 };
 
 static void uc_sigusr1(int sig)
@@ -267,6 +268,7 @@ static void uc_session_run(struct uc_streamer *s, struct uc_session *ss)
 	uint32_t every = s->cfg->eof_header_every;
 	struct timespec next, now;
 	const uint8_t *data;
+	bool eof_alone;
 	size_t len;
 	int ret;
 
@@ -278,8 +280,8 @@ static void uc_session_run(struct uc_streamer *s, struct uc_session *ss)
 			       strerror(-ret));
 			return;
 		}
-		ret = uc_send_frame(s, ss, data, len,
-				    every && s->sequence % every == every - 1);
+		eof_alone = every && s->sequence % every == every - 1;
+		ret = uc_send_frame(s, ss, data, len, eof_alone);
 		s->sequence++;
 		s->fid ^= UVC_STREAM_FID;
 		if (ret == -EINTR)
@@ -289,8 +291,10 @@ static void uc_session_run(struct uc_streamer *s, struct uc_session *ss)
 			       strerror(-ret));
 			return;
 		}
-		if (!ret)
+		if (!ret) {
 			ss->frames++;
+			ss->eof_alone += eof_alone;
+		}
 
 		/* The committed rate; a late frame restarts the clock. */
 		uc_timespec_add_ns(&next, interval_ns);
@@ -347,8 +351,9 @@ static void *uc_stream_thread(void *arg)
 			       ss->stamp.camera, ss->stamp.owner,
 			       ss->stamp.stream, s->sequence);
 			uc_session_run(s, ss);
-			uc_log("session %lu: ended after %lu frames sent, "
-			       "next seq %u", s->sessions, ss->frames,
+			uc_log("session %lu: ended after %lu frames sent (%lu "
+			       "ended by a header-only payload), next seq %u",
+			       s->sessions, ss->frames, ss->eof_alone,
 			       s->sequence);
 		}
 		uc_session_fini(ss);
