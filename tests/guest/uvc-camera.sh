@@ -63,6 +63,7 @@ udc=$(ls /sys/class/udc)
 # ---- helpers -----------------------------------------------------------------
 
 UVC_NODE=''
+# shellcheck disable=SC2317 # find_node and no_node are called by cg_wait_for
 # find_node: UVC_NODE is the capture node named $PRODUCT (uvcvideo adds a
 # metadata node of the same name, index 1).
 find_node() {
@@ -76,6 +77,7 @@ find_node() {
 	return 1
 }
 
+# shellcheck disable=SC2317
 no_node() {
 	! find_node
 }
@@ -122,7 +124,7 @@ unplugged() {
 last_seq=-1
 # capture NAME FOURCC WxH FPS STREAM: FRAMES frames as $OWNER, checked.
 capture() {
-	local name=$1 fourcc=$2 size=$3 fps=$4 stream=$5 rc=0 t log raw res
+	local name=$1 fourcc=$2 size=$3 fps=$4 stream=$5 rc=0 t secs log raw res
 	local first last streams w keep=()
 	log=$out/$name.log
 	raw=$out/$name.raw
@@ -135,9 +137,10 @@ capture() {
 		--set-fmt-video="width=${size%x*},height=${size#*x},pixelformat=$fourcc" \
 		--set-parm="$fps" --get-fmt-video --get-parm --stream-mmap \
 		--stream-count="$FRAMES" --stream-to="$raw" --verbose >"$log" 2>&1 || rc=$?
-	times+=("$name: $(cg_elapsed "$t") s")
+	secs=$(cg_elapsed "$t")
+	times+=("$name: $secs s")
 	if ((rc != 0)); then
-		cg_fail "$name: v4l2-ctl exited $rc after $(cg_elapsed "$t") s"
+		cg_fail "$name: v4l2-ctl exited $rc after $secs s"
 		cg_log_essentials "$log" | cg_diag_file - 20
 		cg_diag_file "$camlog" 20
 		return 0
@@ -167,7 +170,7 @@ capture() {
 	if [[ -n $first ]] && ((first <= last_seq)); then
 		cg_why+=("sequence went back: $first after the previous capture's $last_seq")
 	fi
-	cg_report "$name: $FRAMES frames $fourcc $size @$fps in $(cg_elapsed "$t") s, stamps seq ${first:-?}..${last:-?} owner $OWNER stream $stream${CG_MEASURED_FPS:+, ${CG_MEASURED_FPS} fps}" "${cg_why[@]}"
+	cg_report "$name: $FRAMES frames $fourcc $size @$fps in $secs s, stamps seq ${first:-?}..${last:-?} owner $OWNER stream $stream${CG_MEASURED_FPS:+, ${CG_MEASURED_FPS} fps}" "${cg_why[@]}"
 	((${#cg_why[@]} == 0)) || { cg_diag_file "$res" 10; cg_log_essentials "$log" | cg_diag_file - 10; }
 	[[ -z $last ]] || last_seq=$last
 }
@@ -191,13 +194,14 @@ capture yuyv-320-15fps YUYV 320x240 15 12
 capture mjpeg-640 MJPG 640x480 30 13
 capture mjpeg-320 MJPG 320x240 30 14
 
-# The camera logs each session; every third frame ended header-only.
+# The camera logs each session it ended (the last one is still on): every
+# third frame ended with a header-only payload, and all were delivered.
 cg_why=()
 eofs=$(sed -n 's/.*frames sent (\([0-9]*\) ended by a header-only payload).*/\1/p' "$camlog" |
 	awk '{ s += $1 } END { print s + 0 }')
 ((eofs > 0)) || cg_why+=("no frame delivered with a header-only EOF payload")
 lost=$(grep -c 'its data is lost' "$camlog" || true)
-cg_report "header-only EOF payloads: $eofs frames ended so; $lost control request(s) lost by gadgetfs" "${cg_why[@]}"
+cg_report "header-only EOF payloads: $eofs frames of the ended sessions ended so; $lost control request(s) lost by gadgetfs" "${cg_why[@]}"
 
 kill -TERM "$CAM_PID"
 unplugged "unplug (SIGTERM)"
