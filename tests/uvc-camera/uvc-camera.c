@@ -88,7 +88,8 @@ struct uc_camera {
 	/* the data stage of the OUT request being handled */
 	uint8_t out_data[UC_EP0_MAX];
 	size_t out_len;
-	unsigned long lost;		/* requests gadgetfs lost (see below) */
+	unsigned long lost;		/* data stages gadgetfs lost */
+	bool lost_probe;		/* ... the last one a probe SET_CUR's */
 	struct uc_streamer streamer;
 };
 
@@ -449,15 +450,15 @@ static void probe_commit(struct uc_camera *cam,
 	struct uc_params params;
 	size_t len;
 
-	/*
-	 * The host probes before it streams with a new format and commits
-	 * to start: either way the stream in progress is over, and no
-	 * payload of it may still wait on the endpoint.
-	 */
-	uc_streamer_stop(&cam->streamer);
-
 	switch (ctrl->bRequest) {
 	case UVC_SET_CUR:
+		/*
+		 * The host sets a probe before it streams with a new format
+		 * and commits to start: either way the stream in progress
+		 * is over, and no payload of it may still wait on the
+		 * endpoint.
+		 */
+		uc_streamer_stop(&cam->streamer);
 		/* A commit takes what the last probe settled on. */
 		p = commit ? cam->probe : *cur;
 		uc_probe_unpack(cam->out_data, cam->out_len, &p);
@@ -544,6 +545,14 @@ static void class_request(struct uc_camera *cam,
 	ep0_stall(cam, ctrl, err);
 }
 
+/* Is this a SET_CUR of the streaming interface's control @cs? */
+static bool is_probe_set(const struct usb_ctrlrequest *ctrl, uint8_t cs)
+{
+	return ctrl->bRequestType == (USB_TYPE_CLASS | USB_RECIP_INTERFACE) &&
+	       ctrl->bRequest == UVC_SET_CUR && ctrl->wValue >> 8 == cs &&
+	       ctrl->wIndex == UC_INTF_STREAMING;
+}
+
 /*
  * One control request. gadgetfs has already received the data stage of an
  * OUT request and the host has moved on: read it before anything else, or
@@ -565,7 +574,14 @@ static void setup_request(struct uc_camera *cam,
 			       "before it was read", ctrl->bRequestType,
 			       ctrl->bRequest, ctrl->wValue, ctrl->wIndex,
 			       strerror(errno));
-			return;
+			if (!is_probe_set(ctrl, UVC_VS_COMMIT_CONTROL)) {
+				cam->lost_probe = is_probe_set(ctrl,
+							UVC_VS_PROBE_CONTROL);
+				return;
+			}
+			/* uvcvideo commits what the probe GET_CUR said */
+			n = (ssize_t)uc_probe_pack(&cam->probe, cam->out_data,
+						   sizeof(cam->out_data));
 		}
 		cam->out_len = (size_t)n;
 	}
@@ -642,16 +658,41 @@ static int handle_events(struct uc_camera *cam)
  * space has read it. If the host's next request arrives before that read,
  * the read fails with EIDRM, the data is gone, and gadgetfs stays in its
  * SETUP state for the new request, whose event cannot be read until that
- * request is answered; ep0 then polls writable. Stall the unknown request
- * (an IN one: the host sees EPIPE at once rather than a 5 s timeout), or
- * acknowledge it if it is an OUT one without data, and go on.
+ * request is answered; ep0 then polls writable.
+ *
+ * uvcvideo makes this recoverable. A lost commit is taken to carry the
+ * probe the host last read (setup_request()): uvcvideo commits exactly
+ * that. After a probe SET_CUR, uvcvideo's next request is a GET of the
+ * probe: GET_MIN (only its wCompQuality is used, and the SET_CUR is sent
+ * again) or GET_CUR, after the SET_CUR that repeats the one before it or
+ * sets the default; the last probe set answers either. Anything else
+ * hidden is stalled if it is an IN request (the host sees EPIPE at once,
+ * not a 5 s timeout) or acknowledged if it is an OUT one without data.
  */
 static void lost_request(struct uc_camera *cam)
 {
+	uint8_t buf[UC_PROBE_LEN];
+	size_t len;
+
+	if (cam->lost_probe) {
+		cam->lost_probe = false;
+		uc_streamer_stop(&cam->streamer);
+		len = uc_probe_pack(&cam->probe, buf, sizeof(buf));
+		if (write(cam->ep0_fd, buf, len) < 0)
+			uc_log("ep0: answering the request after a lost "
+			       "probe: %s", strerror(errno));
+		else
+			uc_log("ep0: answered the request after the lost "
+			       "probe with the last probe set: %s frame %u "
+			       "interval %u",
+			       uc_format_names[cam->probe.format - 1],
+			       cam->probe.frame, cam->probe.interval);
+		return;
+	}
 	if (read(cam->ep0_fd, NULL, 0) < 0 && errno != EL2HLT)
-		uc_log("ep0: clearing a lost request: %s", strerror(errno));
+		uc_log("ep0: clearing a hidden request: %s", strerror(errno));
 	else
-		uc_log("ep0: a request gadgetfs lost was stalled (IN) or "
+		uc_log("ep0: a hidden request was stalled (IN) or "
 		       "acknowledged (OUT)");
 }
 
