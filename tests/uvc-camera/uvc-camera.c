@@ -64,6 +64,9 @@ static const char usage_text[] =
 "  --eof-header N      every Nth frame ends with a header-only payload\n"
 "                      carrying EOF (default 0: never; 1: every frame)\n"
 "  --quality Q         MJPEG quality 1..100 (default 85)\n"
+"  --late-data MS      error injection: read the data of every second OUT\n"
+"                      control request MS ms late, so the host's next\n"
+"                      request overtakes it (recovery from gadgetfs's race)\n"
 "  --dump-descriptors  write the descriptors as gadgetfs gets them to\n"
 "                      stdout and exit (for checking them on any host)\n"
 "  -v, --verbose       log every control request\n"
@@ -89,7 +92,9 @@ struct uc_camera {
 	uint8_t out_data[UC_EP0_MAX];
 	size_t out_len;
 	unsigned long lost;		/* data stages gadgetfs lost */
-	bool lost_probe;		/* ... the last one a probe SET_CUR's */
+	unsigned long out_requests;	/* OUT requests with data, for --late-data */
+	bool answer_hidden;		/* lost_request() answers with the probe */
+	bool probe_known;		/* the last probe SET_CUR was read */
 	struct uc_streamer streamer;
 };
 
@@ -140,7 +145,8 @@ static uint32_t option_u32(const char *opt, const char *arg, uint32_t min,
 static void parse_options(int argc, char **argv, struct uc_config *cfg)
 {
 	enum { O_GADGETFS = 256, O_UDC, O_EP, O_PRODUCT, O_SERIAL, O_CAMERA,
-	       O_OWNER, O_STREAM, O_CONTROL, O_EOF, O_QUALITY, O_DUMP };
+	       O_OWNER, O_STREAM, O_CONTROL, O_EOF, O_QUALITY, O_DUMP,
+	       O_LATE };
 	static const struct option opts[] = {
 		{ "gadgetfs", required_argument, NULL, O_GADGETFS },
 		{ "udc", required_argument, NULL, O_UDC },
@@ -154,6 +160,7 @@ static void parse_options(int argc, char **argv, struct uc_config *cfg)
 		{ "eof-header", required_argument, NULL, O_EOF },
 		{ "quality", required_argument, NULL, O_QUALITY },
 		{ "dump-descriptors", no_argument, NULL, O_DUMP },
+		{ "late-data", required_argument, NULL, O_LATE },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -193,6 +200,10 @@ static void parse_options(int argc, char **argv, struct uc_config *cfg)
 			cfg->quality = option_u32("--quality", optarg, 1, 100);
 			break;
 		case O_DUMP: cfg->dump = 1; break;
+		case O_LATE:
+			cfg->late_data_ms = option_u32("--late-data", optarg,
+						       0, 1000);
+			break;
 		case 'v': cfg->verbose = uc_verbose = 1; break;
 		case 'h':
 			fputs(usage_text, stdout);
@@ -292,12 +303,14 @@ static int bind_gadget(struct uc_camera *cam)
 /* ---- ep0 replies ---------------------------------------------------------- */
 
 static void ep0_reply(struct uc_camera *cam, const void *buf, size_t len,
-		      uint16_t w_length)
+		      const struct usb_ctrlrequest *ctrl)
 {
-	if (len > w_length)
-		len = w_length;
+	if (len > ctrl->wLength)
+		len = ctrl->wLength;
 	if (write(cam->ep0_fd, buf, len) < 0)
-		uc_log("ep0 reply: %s", strerror(errno));
+		uc_log("ep0 reply to %02x.%02x v%04x i%04x: %s",
+		       ctrl->bRequestType, ctrl->bRequest, ctrl->wValue,
+		       ctrl->wIndex, strerror(errno));
 }
 
 /* Status stage of an OUT request without data. */
@@ -388,7 +401,7 @@ static void standard_request(struct uc_camera *cam,
 		default: goto stall;
 		}
 		len = uc_string_desc(buf, sizeof(buf), str);
-		ep0_reply(cam, buf, len, ctrl->wLength);
+		ep0_reply(cam, buf, len, ctrl);
 		return;
 	case USB_REQ_SET_CONFIGURATION:
 		if (ctrl->bRequestType != USB_RECIP_DEVICE)
@@ -417,7 +430,7 @@ static void standard_request(struct uc_camera *cam,
 		if (ctrl->bRequestType != (USB_DIR_IN | USB_RECIP_INTERFACE))
 			break;
 		buf[0] = 0;
-		ep0_reply(cam, buf, 1, ctrl->wLength);
+		ep0_reply(cam, buf, 1, ctrl);
 		return;
 	}
 stall:
@@ -494,11 +507,11 @@ static void probe_commit(struct uc_camera *cam,
 	case UVC_GET_LEN:
 		buf[0] = UC_PROBE_LEN;
 		buf[1] = 0;
-		ep0_reply(cam, buf, 2, ctrl->wLength);
+		ep0_reply(cam, buf, 2, ctrl);
 		return;
 	case UVC_GET_INFO:
 		buf[0] = 0x03;		/* GET and SET supported */
-		ep0_reply(cam, buf, 1, ctrl->wLength);
+		ep0_reply(cam, buf, 1, ctrl);
 		return;
 	default:
 		ep0_stall(cam, ctrl, UC_ERR_INVALID_REQUEST);
@@ -510,7 +523,7 @@ static void probe_commit(struct uc_camera *cam,
 		       commit ? "commit" : "probe",
 		       query_name(ctrl->bRequest),
 		       uc_format_names[p.format - 1], p.frame, p.interval);
-	ep0_reply(cam, buf, len, ctrl->wLength);
+	ep0_reply(cam, buf, len, ctrl);
 }
 
 static void class_request(struct uc_camera *cam,
@@ -532,7 +545,7 @@ static void class_request(struct uc_camera *cam,
 		   ctrl->bRequest == UVC_GET_CUR) {
 		uint8_t code = cam->error_code;
 
-		ep0_reply(cam, &code, 1, ctrl->wLength);
+		ep0_reply(cam, &code, 1, ctrl);
 		return;
 	} else if (intf == UC_INTF_CONTROL && entity != 0 &&
 		   entity != UC_ID_CAMERA && entity != UC_ID_OUTPUT) {
@@ -564,6 +577,8 @@ static void setup_request(struct uc_camera *cam,
 	ssize_t n;
 
 	if (!(ctrl->bRequestType & USB_DIR_IN) && ctrl->wLength) {
+		if (cam->cfg.late_data_ms && cam->out_requests++ % 2 == 0)
+			usleep(cam->cfg.late_data_ms * 1000);
 		n = read(cam->ep0_fd, cam->out_data,
 			 ctrl->wLength < sizeof(cam->out_data) ?
 			 ctrl->wLength : sizeof(cam->out_data));
@@ -575,8 +590,15 @@ static void setup_request(struct uc_camera *cam,
 			       ctrl->bRequest, ctrl->wValue, ctrl->wIndex,
 			       strerror(errno));
 			if (!is_probe_set(ctrl, UVC_VS_COMMIT_CONTROL)) {
-				cam->lost_probe = is_probe_set(ctrl,
-							UVC_VS_PROBE_CONTROL);
+				bool probe = is_probe_set(ctrl,
+							  UVC_VS_PROBE_CONTROL);
+
+				cam->answer_hidden = probe && cam->probe_known;
+				if (probe && !cam->probe_known)
+					uc_log("two probes in a row lost: the "
+					       "format asked for is unknown");
+				if (probe)
+					cam->probe_known = false;
 				return;
 			}
 			/* uvcvideo commits what the probe GET_CUR said */
@@ -584,6 +606,8 @@ static void setup_request(struct uc_camera *cam,
 						   sizeof(cam->out_data));
 		}
 		cam->out_len = (size_t)n;
+		if (is_probe_set(ctrl, UVC_VS_PROBE_CONTROL))
+			cam->probe_known = true;
 	}
 	if (uc_verbose)
 		uc_log("setup %02x.%02x v%04x i%04x l%u", ctrl->bRequestType,
@@ -665,7 +689,8 @@ static int handle_events(struct uc_camera *cam)
  * that. After a probe SET_CUR, uvcvideo's next request is a GET of the
  * probe: GET_MIN (only its wCompQuality is used, and the SET_CUR is sent
  * again) or GET_CUR, after the SET_CUR that repeats the one before it or
- * sets the default; the last probe set answers either. Anything else
+ * sets the default; the last probe set answers either, unless it was
+ * lost too (then the format the host asked for is unknown). Anything else
  * hidden is stalled if it is an IN request (the host sees EPIPE at once,
  * not a 5 s timeout) or acknowledged if it is an OUT one without data.
  */
@@ -674,8 +699,8 @@ static void lost_request(struct uc_camera *cam)
 	uint8_t buf[UC_PROBE_LEN];
 	size_t len;
 
-	if (cam->lost_probe) {
-		cam->lost_probe = false;
+	if (cam->answer_hidden) {
+		cam->answer_hidden = false;
 		uc_streamer_stop(&cam->streamer);
 		len = uc_probe_pack(&cam->probe, buf, sizeof(buf));
 		if (write(cam->ep0_fd, buf, len) < 0)
@@ -728,7 +753,8 @@ static int run(struct uc_camera *cam)
 
 int main(int argc, char **argv)
 {
-	struct uc_camera cam = { .ep0_fd = -1, .sig_fd = -1 };
+	struct uc_camera cam = { .ep0_fd = -1, .sig_fd = -1,
+				 .probe_known = true };
 	sigset_t set;
 	int ret = 1;
 

@@ -92,6 +92,7 @@ struct uc_config {
 	uint32_t quality;
 	int verbose;
 	int dump;			/* --dump-descriptors */
+	uint32_t late_data_ms;		/* --late-data: error injection */
 };
 
 /*
