@@ -193,30 +193,26 @@ static int uc_make_frame(struct uc_session *ss, uint32_t sequence,
 
 /*
  * One bulk transfer. Returns 0, -EINTR when the stream was stopped under
- * it, or another negative errno (the endpoint went away).
+ * it, -EAGAIN when a stray signal cut it (the frame is lost), or another
+ * negative errno (the endpoint went away).
  */
 static int uc_send(struct uc_streamer *s, struct uc_session *ss,
 		   const uint8_t *buf, size_t len)
 {
-	ssize_t n;
+	ssize_t n = write(s->ep_fd, buf, len);
 
-	for (;;) {
-		n = write(s->ep_fd, buf, len);
-		if (n == (ssize_t)len)
-			return 0;
-		if (n >= 0)
-			return -EIO;	/* gadgetfs sends all or fails */
-		if (errno != EINTR)
-			return -errno;
-		/*
-		 * Interrupted: the request was dequeued, part of it may
-		 * have gone out. If the stream is still on, the frame is
-		 * cut short; the next one toggles FID.
-		 */
-		if (!uc_session_current(s, ss->gen))
-			return -EINTR;
-		return -EAGAIN;
-	}
+	if (n == (ssize_t)len)
+		return 0;
+	if (n >= 0)
+		return -EIO;	/* gadgetfs sends all or fails */
+	if (errno != EINTR)
+		return -errno;
+	/*
+	 * Interrupted: the request was dequeued, part of it may have gone
+	 * out. If the stream is still on, the frame is cut short; the next
+	 * one toggles FID.
+	 */
+	return uc_session_current(s, ss->gen) ? -EAGAIN : -EINTR;
 }
 
 /* Send one frame as payloads; 0, -EAGAIN (frame lost) or as uc_send(). */
