@@ -187,6 +187,7 @@ include user/user.mk
 include tests/unit/unit.mk
 include tests/fuzz/fuzz.mk
 include tests/bench/bench.mk
+include tests/uvc-camera/uvc-camera.mk
 include tests/selftests/selftests.mk
 
 check:

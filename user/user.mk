@@ -45,8 +45,9 @@ USER_V4L_LIBS := $(or $(shell pkg-config --libs libv4l2 libv4lconvert 2>/dev/nul
 
 # The library, in three parts by what they need; tests/unit/unit.mk and
 # tests/fuzz/fuzz.mk use these lists too.
-# USER_LIB_SRCS: pixel formats, the stamp and JPEG (libturbojpeg).
-USER_LIB_SRCS := $(addprefix user/lib/,pixfmt.c stamp.c parse.c jpeg.c)
+# USER_LIB_SRCS: pixel formats, the stamp, JPEG (libturbojpeg), command-line
+# errors.
+USER_LIB_SRCS := $(addprefix user/lib/,pixfmt.c stamp.c parse.c jpeg.c cli.c)
 # USER_PROTO_SRCS: records, their verification, the config and pairing
 # files of camguardd and its displays (libcrypto).
 USER_PROTO_SRCS := $(addprefix user/lib/,hmac.c frametag.c record.c \

@@ -13,6 +13,7 @@
 #include <string.h>
 #include <linux/videodev2.h>
 
+#include "cli.h"
 #include "parse.h"
 #include "stamp.h"
 
@@ -74,31 +75,9 @@ struct scan {
 	size_t nr_streams, max_streams;
 };
 
-static void usage_error(const char *fmt, ...)
-	__attribute__((format(printf, 1, 2), noreturn));
-
-static void usage_error(const char *fmt, ...)
-{
-	va_list ap;
-
-	fputs(PROG ": ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputs("\nTry '" PROG " --help'.\n", stderr);
-	exit(2);
-}
-
-static uint32_t option_u32(const char *opt, const char *arg, uint32_t min,
-			   uint32_t max)
-{
-	uint32_t v;
-
-	if (cg_parse_u32(arg, min, max, &v))
-		usage_error("bad %s '%s': expected a number %u..%u", opt, arg,
-			    min, max);
-	return v;
-}
+/* This program's name in cli.h's usage errors. */
+#define usage_error(...)	cg_usage_error(PROG, __VA_ARGS__)
+#define option_u32(...)		cg_option_u32(PROG, __VA_ARGS__)
 
 /* Remember @seq for @stream; returns the previous one through @prev. */
 static int stream_update(struct scan *sc, uint32_t stream, uint32_t seq,

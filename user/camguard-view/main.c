@@ -19,6 +19,7 @@
 #include <string.h>
 #include <openssl/ssl.h>
 
+#include "cli.h"
 #include "parse.h"
 #include "view.h"
 
@@ -45,31 +46,9 @@ static const char usage_text[] =
 "2 for usage and setup errors; 3 if the connection was lost without\n"
 "--reconnect, or --duration ended before --frames was reached.\n";
 
-static void usage_error(const char *fmt, ...)
-	__attribute__((format(printf, 1, 2), noreturn));
-
-static void usage_error(const char *fmt, ...)
-{
-	va_list ap;
-
-	fputs(PROG ": ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputs("\nTry '" PROG " --help'.\n", stderr);
-	exit(EXIT_USAGE);
-}
-
-static uint32_t option_u32(const char *opt, const char *arg, uint32_t min,
-			   uint32_t max)
-{
-	uint32_t v;
-
-	if (cg_parse_u32(arg, min, max, &v))
-		usage_error("bad --%s '%s': expected a number %u..%u", opt, arg,
-			    min, max);
-	return v;
-}
+/* This program's name in cli.h's usage errors. */
+#define usage_error(...)	cg_usage_error(PROG, __VA_ARGS__)
+#define option_u32(...)		cg_option_u32(PROG, __VA_ARGS__)
 
 static void parse_args(int argc, char **argv, struct view_opts *o)
 {
@@ -112,22 +91,22 @@ static void parse_args(int argc, char **argv, struct view_opts *o)
 			break;
 		case OPT_EXPECT_OWNER:
 			o->have_owner = true;
-			o->expect_owner = option_u32("expect-owner", optarg, 0,
+			o->expect_owner = option_u32("--expect-owner", optarg, 0,
 						     UINT32_MAX);
 			break;
 		case OPT_SAVE:
 			o->save_dir = optarg;
 			break;
 		case OPT_SAVE_EVERY:
-			o->save_every = option_u32("save-every", optarg, 1,
+			o->save_every = option_u32("--save-every", optarg, 1,
 						   UINT32_MAX);
 			break;
 		case OPT_FRAMES:
-			o->frames = option_u32("frames", optarg, 1, UINT32_MAX);
+			o->frames = option_u32("--frames", optarg, 1, UINT32_MAX);
 			break;
 		case OPT_DURATION:
 			/* A year: far beyond any test, far below overflow. */
-			o->duration_s = option_u32("duration", optarg, 1,
+			o->duration_s = option_u32("--duration", optarg, 1,
 						   366 * 86400);
 			break;
 		case OPT_RECONNECT:
@@ -137,7 +116,7 @@ static void parse_args(int argc, char **argv, struct view_opts *o)
 			o->stats_file = optarg;
 			break;
 		case OPT_MAX_AGE:
-			o->max_age_ms = option_u32("max-age", optarg, 0,
+			o->max_age_ms = option_u32("--max-age", optarg, 0,
 						   UINT32_MAX);
 			break;
 		case OPT_QUIET:
