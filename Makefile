@@ -82,7 +82,7 @@ $(MODDIR)/camguard.ko: $(KMOD_SRCS) $(MODDIR)/kconfig-$(KCONF_ID)
 # The adopting drivers, extracted from Debian's linux-source of the same
 # series as KDIR, patched and built against camguard's symbols
 # (scripts/build-driver), W=1 without warnings.
-ADOPTING_DRIVERS := vivid
+ADOPTING_DRIVERS := vivid uvcvideo
 drivers: $(foreach d,$(ADOPTING_DRIVERS),$(MODDIR)/drivers/$(d).ko)
 
 $(MODDIR)/drivers/%.ko: $(MODDIR)/camguard.ko scripts/build-driver scripts/kernel-src \

@@ -2,8 +2,10 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # Real drivers adopting camguard, inside a tests/vm/run guest: vivid, the
-# kernel's own virtual capture driver, patched by drivers/vivid/ and built
-# by `make drivers` into build/<release>/drivers/vivid.ko.
+# kernel's own virtual capture driver, and uvcvideo, every USB webcam's,
+# patched by drivers/<driver>/ and built by `make drivers` into
+# build/<release>/drivers/. uvcvideo's camera is the user-space UVC camera
+# of tests/uvc-camera/ on gadgetfs over dummy_hcd.
 #
 #   a) v4l2-compliance -s on the stock vivid (built from the same source
 #      with the series' fixes, vivid-base.ko: Debian's module has a race
@@ -21,6 +23,12 @@
 #      queue nor change the format, and is counted and audited;
 #   e) rmmod camguard is refused while the patched vivid is loaded; vivid
 #      then camguard unload cleanly.
+#   u) uvcvideo: the patched driver on camguard.ko alone makes the plugged
+#      camera a camguard camera; its owner's YUYV frames carry the owner's
+#      stamp and are tagged; bound to the owner, another user cannot take
+#      the driver's privileges (S_FMT); muted, an MJPEG stream delivers
+#      whole black JPEGs; unplugged, the camera leaves camguard; uvcvideo
+#      then camguard unload.
 #
 # Prints "# summary: real driver vivid (KERNEL): compliance N/N (stock N/N),
 # tagged N delivered N withheld N foreign N" for make check's report.
@@ -89,7 +97,7 @@ compliance() {
 # line, without leading space, sorted, repeats kept: what the stock and
 # patched runs compare.
 problems() {
-	grep -E 'fail: |warn: |: FAIL' "$1" | sed 's/^[[:space:]]*//' | sort || true
+	tr '\r' '\n' <"$1" | grep -E 'fail: |warn: |: FAIL' | sed 's/^[[:space:]]*//' | sort || true
 }
 
 # --- a) stock vivid ---------------------------------------------------------------
@@ -124,8 +132,13 @@ read -r pa_total pa_succ pa_failed pa_warn <<<"$(compliance "$patched_log")"
 ((pa_total > 0)) || cg_why+=("no 'Total for' line from the patched vivid")
 # A kind of failure or warning the stock driver never printed fails; more
 # of a kind it printed too (timing warnings vary from run to run under
-# emulation) is shown.
-new=$(comm -13 <(problems "$stock_log" | uniq) <(problems "$patched_log" | uniq))
+# emulation) is shown. TIMING_WARNINGS are warnings of the stock driver
+# that depend on when buffers complete and come and go between runs of
+# the same driver here (seen from vivid-base in this guest): shown, not
+# counted as new.
+TIMING_WARNINGS='warn: v4l2-test-buffers.cpp(2480): vivid_ro_ctrl.value != (int)(num_bufs - 1)'
+new=$(comm -13 <(problems "$stock_log" | uniq) <(problems "$patched_log" | uniq) |
+	grep -vxF "$TIMING_WARNINGS" || true)
 [[ -z $new ]] || cg_why+=("failures or warnings the stock vivid does not have:" "$new")
 more=$(comm -13 <(problems "$stock_log") <(problems "$patched_log") | uniq -c)
 [[ -z $more ]] || cg_diag "printed more often than by the stock vivid: $more"
@@ -216,4 +229,103 @@ out=$(rmmod camguard 2>&1) || rc=$?
 rmmod vivid || cg_why+=("rmmod vivid failed")
 cg_unload || cg_why+=("rmmod camguard after vivid failed")
 cg_report "e) camguard stays while vivid uses it (${out:-no message}); vivid, then camguard, unload" "${cg_why[@]}"
+
+# --- u) uvcvideo and a USB camera ------------------------------------------------------
+CG_UVC_KO=${CG_UVC_KO:-${CG_KO%/*}/drivers/uvcvideo.ko}
+# shellcheck source=tests/guest/uvc-lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/uvc-lib.sh"
+
+# uvc_cam: the camguard camera of UVC_NODE (camguardctl prints one a line).
+uvc_cam() {
+	"$CG_CTL" --json cameras | grep -F "\"devnode\": \"${UVC_NODE#/dev/}\"" |
+		sed -n 's/^.*{"id": \([0-9]*\),.*/\1/p' | head -n 1
+}
+
+cam_gone() {
+	! "$CG_CTL" --json cameras | grep -qF "{\"id\": $1,"
+}
+
+uvc_stat() {
+	"$CG_CTL" --json cameras | grep -F "\"devnode\": \"${UVC_NODE#/dev/}\"" |
+		sed -n "s/.*\"$1\": \([0-9]*\).*/\1/p" | head -n 1
+}
+
+uvc_gadget_setup
+cg_load_core || cg_bail "insmod camguard.ko"
+cg__insmod "$CG_UVC_KO" || cg_bail "insmod the patched uvcvideo"
+set_control 31
+if plug "u) the USB camera through the patched uvcvideo"; then
+	cg_why=()
+	ucam=$(uvc_cam)
+	[[ -n $ucam ]] || cg_why+=("camguardctl cameras does not list $UVC_NODE")
+	cg_report "u) $UVC_NODE is camguard camera ${ucam:-?}" "${cg_why[@]}"
+
+	cg_why=()
+	tagged0=$(uvc_stat tagged)
+	raw=$out/u-yuyv.raw
+	log=$out/u-yuyv.log
+	rc=0
+	if negotiate u-yuyv YUYV 320x240 30; then
+		as_owner timeout -k 5 "$CG_TIMEOUT" v4l2-ctl -d "$UVC_NODE" --stream-mmap \
+			--stream-count=10 --stream-to="$raw" --verbose >"$log" 2>&1 || rc=$?
+		((rc == 0)) || cg_why+=("v4l2-ctl exited $rc")
+		cg_stamp_check "$out/u-yuyv.stamp" --format YUYV --size 320x240 \
+			--expect-owner "$OWNER" --expect-frames 10 "$raw"
+	else
+		cg_why+=("could not set YUYV 320x240")
+	fi
+	utagged=$(($(uvc_stat tagged) - tagged0))
+	((utagged >= 10)) || cg_why+=("the kernel tagged $utagged frames, 10 were captured")
+	cg_report "u) the owner's 10 YUYV frames carry its stamp; the kernel tagged $utagged" "${cg_why[@]}"
+
+	cg_why=()
+	"$CG_CTL" bind "$ucam" "$OWNER:$OWNER" || cg_why+=("camguardctl bind $ucam $OWNER:$OWNER failed")
+	out2=$(setpriv --reuid=2102 --regid=2102 --clear-groups \
+		v4l2-ctl -d "$UVC_NODE" --set-fmt-video=width=640,height=480 2>&1) || true
+	[[ $out2 == *"Permission denied"* ]] ||
+		cg_why+=("another user's S_FMT on the bound camera was not refused with EACCES: $out2")
+	cg_report "u) bound to its owner, another user cannot take uvcvideo's privileges" "${cg_why[@]}"
+
+	cg_why=()
+	"$CG_CTL" mute "$ucam" on || cg_why+=("camguardctl mute $ucam on failed")
+	raw=$out/u-mjpeg.raw
+	rc=0
+	if negotiate u-mjpeg MJPG 320x240 30; then
+		as_owner timeout -k 5 "$CG_TIMEOUT" v4l2-ctl -d "$UVC_NODE" --stream-mmap \
+			--stream-count=5 --stream-to="$raw" >/dev/null 2>&1 || rc=$?
+		((rc == 0)) || cg_why+=("v4l2-ctl exited $rc")
+		# one JPEG a frame, each as long as the frame's bytesused
+		python3 -c 'import sys
+d = open(sys.argv[1], "rb").read()
+for i, j in enumerate(d.split(b"\xff\xd8")[1:]):
+    open("%s-%d.jpg" % (sys.argv[1], i), "wb").write(b"\xff\xd8" + j)' "$raw"
+		n=0
+		for f in "$raw"-*.jpg; do
+			[[ -s $f ]] || continue
+			n=$((n + 1))
+			max=$(djpeg -pnm "$f" 2>/dev/null | tail -c +16 | od -An -tu1 -v |
+				tr -s ' ' '\n' | sort -n | tail -n 1)
+			[[ $max == 0 ]] || cg_why+=("${f##*/}: not a black JPEG (brightest byte ${max:-none})")
+		done
+		((n == 5)) || cg_why+=("$n of 5 muted MJPEG frames saved")
+	else
+		cg_why+=("could not set MJPEG 320x240")
+	fi
+	"$CG_CTL" mute "$ucam" off || true
+	"$CG_CTL" unbind "$ucam" || true
+	cg_report "u) muted, the MJPEG stream delivers whole black JPEGs" "${cg_why[@]}"
+
+	cg_diag "summary: real driver uvcvideo (${kernel}): compliance not run (gadgetfs loses control data at random: tests/uvc-camera/README.md), tagged $utagged of 10 owner's frames, muted MJPEG frames black ${n:-0} of 5"
+
+	kill -TERM "$CAM_PID"
+	unplugged "u) unplug"
+	cg_why=()
+	cg_wait_for 10 cam_gone "$ucam" || cg_why+=("camera $ucam still listed")
+	cg_report "u) the unplugged camera left camguard" "${cg_why[@]}"
+fi
+cg_why=()
+rmmod uvcvideo || cg_why+=("rmmod uvcvideo failed")
+cg_unload || cg_why+=("rmmod camguard after uvcvideo failed")
+cg_report "u) uvcvideo, then camguard, unload" "${cg_why[@]}"
+
 cg_done
