@@ -138,9 +138,24 @@ read -r pa_total pa_succ pa_failed pa_warn <<<"$(compliance "$patched_log")"
 # the same driver here (seen from vivid-base in this guest): shown, not
 # counted as new.
 TIMING_WARNINGS='warn: v4l2-test-buffers.cpp(2480): vivid_ro_ctrl.value != (int)(num_bufs - 1)'
-new=$(comm -13 <(problems "$stock_log" | uniq) <(problems "$patched_log" | uniq) |
-	grep -vxF "$TIMING_WARNINGS" || true)
-[[ -z $new ]] || cg_why+=("failures or warnings the stock vivid does not have:" "$new")
+# new_problems LOG: what LOG has that the stock run never printed.
+new_problems() {
+	comm -13 <(problems "$stock_log" | uniq) <(problems "$1" | uniq) |
+		grep -vxF "$TIMING_WARNINGS" || true
+}
+# v4l2-compliance's own tests race with the driver's thread here (once in
+# six runs the request test found a buffer already done): a new problem
+# must come back in a second run of the patched driver to count, and one
+# that does not is printed.
+new=$(new_problems "$patched_log")
+if [[ -n $new ]]; then
+	again_log=$(cg_tmpfile patched-compliance-again)
+	read -r _ _ _ _ <<<"$(compliance "$again_log")"
+	again=$(comm -12 <(echo "$new") <(new_problems "$again_log"))
+	[[ -z $again ]] || cg_why+=("failures or warnings the stock vivid does not have, in two runs:" "$again")
+	once=$(comm -23 <(echo "$new") <(echo "$again"))
+	[[ -z $once ]] || cg_diag "seen in the first run of the patched vivid, not in the second: $once"
+fi
 more=$(comm -13 <(problems "$stock_log") <(problems "$patched_log") | uniq -c)
 [[ -z $more ]] || cg_diag "printed more often than by the stock vivid: $more"
 cg_report "a) patched vivid: v4l2-compliance -s: $pa_succ/$pa_total succeeded, $pa_failed failed, $pa_warn warnings; none the stock driver lacks" "${cg_why[@]}"
