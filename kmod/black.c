@@ -115,10 +115,8 @@ static size_t black_jpeg(u8 *p, size_t size, u32 width, u32 height)
 size_t cg_fill_black(const struct cg_frame_fmt *fmt, unsigned int plane,
 		     u8 *p, size_t len)
 {
-	size_t n;
-
 	const struct v4l2_format_info *info = v4l2_format_info(fmt->pixelformat);
-	size_t luma, i;
+	size_t luma, i, n;
 
 	if (plane > 0) {	/* chroma planes of multi-planar YUV */
 		memset(p, info && info->pixel_enc == V4L2_PIXEL_ENC_YUV ?

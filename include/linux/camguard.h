@@ -91,6 +91,7 @@ struct camguard_camera;
 struct v4l2_buffer;
 struct v4l2_create_buffers;
 struct v4l2_exportbuffer;
+struct v4l2_fh;
 struct v4l2_requestbuffers;
 struct vb2_buffer;
 struct vb2_queue;
@@ -152,7 +153,6 @@ int camguard_vb2_mmap(struct vb2_queue *q, struct file *file,
 __poll_t camguard_vb2_poll(struct vb2_queue *q, struct file *file,
 			   poll_table *wait);
 
-struct v4l2_fh;
 /*
  * For drivers that track the owning file themselves: @fh (the file's
  * private_data, opened with @cred) becomes the owner of @q, or with @fh
