@@ -214,8 +214,13 @@ until_ok 30 live_at hub $((a1 + 5)) || true
 cg_report "tags without a digest (digest=0): nothing passed on; frames again with digest=1" "${cg_why[@]}"
 ((${#cg_why[@]} == 0)) || view_diag hub
 
+log_mark m
 kill -TERM "${VPID[hub]}"
 view_end hub 20
+# The worker counts a connection until it reads the display's EOF: the
+# next phase needs both slots free.
+log_wait 20 "$m" 'display alice-hub: connection from .* closed' ||
+	cg_diag "the worker did not log the end of alice-hub's connection"
 cg_why=()
 ((VRC[hub] == 0)) || cg_why+=("camguard-view exited ${VRC[hub]}")
 [[ -n ${VS[received]-} && ${VS[received]} == "${VS[accepted]-}" ]] ||
@@ -238,20 +243,25 @@ cg_report "alice-hub accepted ${VS[accepted]-?} frames on one connection, none o
 
 phase "max_connections"
 log_mark m
+# One at a time: a connection takes its slot before its handshake ends.
 view hub2 "$PAIR/alice-hub.pair" $ALICE 0 --quiet
-view tv "$PAIR/alice-tv.pair" $ALICE 0 --quiet
 until_ok 60 live_at hub2 2 || true
+view tv "$PAIR/alice-tv.pair" $ALICE 0 --quiet
 until_ok 60 live_at tv 2 || true
 view den "$PAIR/alice-den.pair" $ALICE 1
 view_end den 30
-if ((VRC[den] != 0)) &&
+if ! cg_alive "${VPID[hub2]}" || ! cg_alive "${VPID[tv]}"; then
+	cg_fail "a third display connection to the worker is refused: the first two did not both stay connected"
+	view_diag hub2
+	view_diag tv
+elif ((VRC[den] != 0)) &&
 	log_wait 10 "$m" 'display alice-den: warning: connection from .* refused: 2 connections already \(max_connections\)'; then
 	cg_pass "a third display connection to the worker is refused (camguard-view exit ${VRC[den]})"
 else
 	cg_fail "a third display connection to the worker is refused"
 	view_diag den
 fi
-kill -TERM "${VPID[tv]}"
+kill -TERM "${VPID[tv]}" 2>/dev/null || true
 view_end tv 20
 
 # silent_as UID N SECONDS: N connections that never say hello, held by
@@ -310,7 +320,7 @@ view_end den2 30
 cg_report "two silent connections hold max_connections: the third waits, is served once they time out ($(($(now_ms) - t0)) ms)" "${cg_why[@]}"
 ((${#cg_why[@]} == 0)) || view_diag den2
 wait "$eve" "$alice" || true
-kill -TERM "${VPID[hub2]}"
+kill -TERM "${VPID[hub2]}" 2>/dev/null || true
 view_end hub2 20
 
 # ---- the counters ------------------------------------------------------------------
