@@ -4,10 +4,11 @@
  * only takes requests from the socket's opener): camera ids, one channel
  * per display, and the events the kernel sends to those channels.
  *
- * Every request is made before the first camera starts (cg_capture_start):
- * once streams exist the kernel queues events on this socket, and a
- * request's reply must not be mixed with them. After that the socket is
- * only read, with cg_channel_receive().
+ * Every request is made before the first camera starts (cg_capture_start);
+ * after that the socket is only read, with cg_channel_receive(). Events
+ * can still come amid a request's replies (a camera that another of this
+ * owner's processes streams: attaching to it sends the stream at once):
+ * cg_nl_request() hands them to cg_channel_event() too.
  *
  * Frame events land in a small ring per channel (struct cg_channel,
  * CG_EVENT_RING): the frame path looks its event up by sequence number
@@ -223,7 +224,7 @@ static void note_cut(struct cg_worker *w, const struct cg_display *d,
 			strerror(errno));
 }
 
-static int one_event(uint8_t cmd, struct nlattr **a, void *arg)
+int cg_channel_event(uint8_t cmd, struct nlattr **a, void *arg)
 {
 	struct cg_worker *w = arg;
 	struct cg_display *d = display_of(w, a[CAMGUARD_A_CHAN_ID]);
@@ -282,7 +283,8 @@ int cg_channel_receive(struct cg_worker *w, int timeout_ms)
 	int total = 0, n, i;
 
 	for (i = 0; i < 256; i++) {
-		n = cg_nl_recv_events(&w->nl, i ? 0 : timeout_ms, one_event, w);
+		n = cg_nl_recv_events(&w->nl, i ? 0 : timeout_ms,
+				      cg_channel_event, w);
 		if (n == -ENOBUFS) {
 			/* The frames whose events were lost are dropped. */
 			w->events_lost++;

@@ -226,6 +226,7 @@ struct cg_camera_stats {
 	uint64_t missing_event;
 	uint64_t unverified;		/* tag without digest */
 	uint64_t too_big;		/* record above max_record_size */
+	uint64_t sequence_repeat;	/* sequence not above the last one */
 	uint64_t errors;		/* encode or seal failures */
 };
 
@@ -236,6 +237,7 @@ enum cg_frame_problem {
 	CG_FRAME_MISSING_EVENT,
 	CG_FRAME_ENCODE_FAILED,
 	CG_FRAME_TOO_BIG,
+	CG_FRAME_SEQUENCE_REPEAT,
 	CG_FRAME_NR_PROBLEMS
 };
 
@@ -256,6 +258,8 @@ struct cg_camera {
 	struct cg_capture_buf bufs[CG_CAPTURE_MAX_BUFS];
 	unsigned int n_bufs;
 	bool streaming;
+	bool verified;			/* last_sequence is set */
+	uint32_t last_sequence;		/* of the last frame verified */
 	struct v4lconvert_data *conv;	/* formats the encoder cannot take */
 	uint8_t *conv_buf;
 	size_t conv_len;
@@ -373,6 +377,8 @@ void cg_capture_free_converter(struct cg_camera *cam);
 int cg_channel_resolve(struct cg_worker *w);
 int cg_channel_create(struct cg_worker *w, struct cg_display *d);
 int cg_channel_receive(struct cg_worker *w, int timeout_ms);
+/* One event of the kernel for this worker (a cg_nl_msg_fn, @arg the worker). */
+int cg_channel_event(uint8_t cmd, struct nlattr **a, void *arg);
 const struct cg_frame_event *cg_channel_find(const struct cg_channel *ch,
 					     uint32_t sequence);
 

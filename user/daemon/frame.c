@@ -3,6 +3,10 @@
  * One dequeued frame, from DQBUF to QBUF:
  *
  *   1. nobody authenticated is watching the camera: requeue, nothing else;
+ *      a sequence number not above the last verified frame's is dropped
+ *      (sequence_repeat): displays would refuse it as a replay, and its
+ *      event cannot be told from the other frame's (seen with uvcvideo
+ *      and a camera that ends some frames with a header-only payload);
  *   2. find the kernel's event for (camera, sequence) on each watching
  *      display's channel, never waiting for one (see frame_process());
  *   3. SHA-256 of the bytes dequeued must be the digest in the tag, or the
@@ -28,6 +32,7 @@
 #include "record.h"
 
 #define LOG_EVERY_MS	5000	/* per camera, for per-frame problems */
+#define GONE_WAIT_MS	500	/* for the kernel's word on a camera gone */
 
 static uint64_t clock_ns(clockid_t id)
 {
@@ -150,6 +155,13 @@ static void frame_process(struct cg_worker *w, struct cg_camera *cam,
 	n = watchers(w, cam, ds);
 	if (!n)
 		return;
+	if (cam->verified && f->sequence <= cam->last_sequence) {
+		cam->st.sequence_repeat++;
+		frame_problem(cam, CG_FRAME_SEQUENCE_REPEAT,
+			      "sequence number not above the last frame's",
+			      f->sequence, cam->st.sequence_repeat);
+		return;
+	}
 
 	/*
 	 * The kernel puts a frame's event on the socket before it completes
@@ -203,6 +215,9 @@ static void frame_process(struct cg_worker *w, struct cg_camera *cam,
 			      cam->st.missing_event);
 		return;
 	}
+	/* The kernel vouched for this sequence number: later ones must grow. */
+	cam->verified = true;
+	cam->last_sequence = f->sequence;
 
 	ret = cg_capture_encodable(cam, f, &raw, &raw_len, &fourcc, &bpl);
 	if (!ret)
@@ -263,5 +278,10 @@ gone:
 	cg_err(cam->mod, "%s: %s: restarting the worker", cam->devnode,
 	       strerror(-ret));
 	w->restart = true;
+	/*
+	 * A camera unplugged loses its node first, then camguard revokes its
+	 * channels (CAMERA_GONE): wait a little for that, so the log says why.
+	 */
+	cg_channel_receive(w, GONE_WAIT_MS);
 	return ret;
 }

@@ -236,6 +236,8 @@ static int open_cameras(struct cg_worker *w)
 		return ret;
 	}
 	w->nl_open = true;
+	w->nl.event_fn = cg_channel_event;
+	w->nl.event_arg = w;
 	if (!w->n_cams)
 		return 0;
 	ret = cg_channel_resolve(w);
@@ -331,13 +333,14 @@ static void log_stats(struct cg_worker *w, const char *when)
 
 		if (c->fd < 0 && !c->st.frames)
 			continue;
-		cg_info(c->mod, "%s: frames %llu encoded %llu digest_mismatch %llu missing_event %llu unverified %llu too_big %llu errors %llu",
+		cg_info(c->mod, "%s: frames %llu encoded %llu digest_mismatch %llu missing_event %llu unverified %llu too_big %llu sequence_repeat %llu errors %llu",
 			when, (unsigned long long)c->st.frames,
 			(unsigned long long)c->st.encoded,
 			(unsigned long long)c->st.digest_mismatch,
 			(unsigned long long)c->st.missing_event,
 			(unsigned long long)c->st.unverified,
 			(unsigned long long)c->st.too_big,
+			(unsigned long long)c->st.sequence_repeat,
 			(unsigned long long)c->st.errors);
 	}
 	for (i = 0; i < w->n_displays; i++) {

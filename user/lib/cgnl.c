@@ -50,6 +50,7 @@ static struct nla_policy cg_nl_policy[CAMGUARD_A_MAX + 1] = {
 
 struct cg_nl_call {
 	struct cg_nl *nl;
+	uint32_t seq;	/* the request's sequence number; 0: events only */
 	cg_nl_msg_fn fn;
 	void *arg;
 	int err;	/* from the kernel's error message or from fn */
@@ -84,6 +85,19 @@ static int cg_nl_valid(struct nl_msg *msg, void *data)
 			 gnlh->cmd);
 		call->err = -EPROTO;
 		return NL_STOP;
+	}
+	if (call->seq && nlh->nlmsg_seq != call->seq) {
+		/* An event amid a request's replies: not the reply. */
+		if (!call->nl->event_fn) {
+			call->nl->events_dropped++;
+			return NL_OK;
+		}
+		ret = call->nl->event_fn(gnlh->cmd, attrs, call->nl->event_arg);
+		if (ret < 0) {
+			call->err = ret;
+			return NL_STOP;
+		}
+		return NL_OK;
 	}
 	call->handled++;
 	if (!call->fn)
@@ -147,15 +161,23 @@ static int cg_nl_finish(struct nl_msg *msg, void *data)
 	return NL_STOP;
 }
 
-static int cg_nl_seq_ok(struct nl_msg *msg, void *data)
+/*
+ * Events carry sequence 0; a request's replies and ack its own number.
+ * Anything else answers an older request that gave up: skipped.
+ */
+static int cg_nl_seq_check(struct nl_msg *msg, void *data)
 {
-	(void)msg;
-	(void)data;
-	return NL_OK;
+	struct cg_nl_call *call = data;
+	uint32_t seq = nlmsg_hdr(msg)->nlmsg_seq;
+
+	if (!call->seq || !seq || seq == call->seq)
+		return NL_OK;
+	call->nl->stale++;
+	return NL_SKIP;
 }
 
 /* A callback set for @call: replies go to cg_nl_valid, errors kept. */
-static struct nl_cb *cg_nl_callbacks(struct cg_nl_call *call, bool events)
+static struct nl_cb *cg_nl_callbacks(struct cg_nl_call *call)
 {
 	struct nl_cb *cb = nl_cb_alloc(NL_CB_DEFAULT);
 
@@ -164,9 +186,8 @@ static struct nl_cb *cg_nl_callbacks(struct cg_nl_call *call, bool events)
 	nl_cb_set(cb, NL_CB_VALID, NL_CB_CUSTOM, cg_nl_valid, call);
 	nl_cb_set(cb, NL_CB_FINISH, NL_CB_CUSTOM, cg_nl_finish, call);
 	nl_cb_set(cb, NL_CB_ACK, NL_CB_CUSTOM, cg_nl_finish, call);
+	nl_cb_set(cb, NL_CB_SEQ_CHECK, NL_CB_CUSTOM, cg_nl_seq_check, call);
 	nl_cb_err(cb, NL_CB_CUSTOM, cg_nl_error, call);
-	if (events)	/* events carry sequence 0 */
-		nl_cb_set(cb, NL_CB_SEQ_CHECK, NL_CB_CUSTOM, cg_nl_seq_ok, NULL);
 	return cb;
 }
 
@@ -228,7 +249,7 @@ int cg_nl_request(struct cg_nl *nl, uint8_t cmd, bool dump, cg_nl_put_fn put,
 
 	nl->errmsg[0] = '\0';
 	msg = nlmsg_alloc();
-	cb = cg_nl_callbacks(&call, false);
+	cb = cg_nl_callbacks(&call);
 	if (!msg || !cb) {
 		ret = -ENOMEM;
 		cg_nl_set_err(nl, ENOMEM, "netlink message");
@@ -255,6 +276,7 @@ int cg_nl_request(struct cg_nl *nl, uint8_t cmd, bool dump, cg_nl_put_fn put,
 		ret = -EIO;
 		goto out;
 	}
+	call.seq = nlmsg_hdr(msg)->nlmsg_seq;
 	while (!call.done && !call.err) {
 		ret = nl_recvmsgs(nl->sk, cb);
 		if (ret < 0 && !call.err) {
@@ -301,7 +323,7 @@ int cg_nl_recv_events(struct cg_nl *nl, int timeout_ms, cg_nl_msg_fn fn,
 	ret = poll(&pfd, 1, timeout_ms);
 	if (ret <= 0)
 		return ret < 0 ? -errno : 0;
-	cb = cg_nl_callbacks(&call, true);
+	cb = cg_nl_callbacks(&call);
 	if (!cb)
 		return -ENOMEM;
 	nl_socket_set_nonblocking(nl->sk);

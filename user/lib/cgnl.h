@@ -20,20 +20,31 @@
 
 struct nl_sock;
 
-struct cg_nl {
-	struct nl_sock *sk;
-	int family;		/* generic netlink family id */
-	int audit_group;	/* multicast group id of "audit" */
-	uint64_t foreign;	/* messages not from the kernel, dropped */
-	char errmsg[256];	/* the last error, with the kernel's extack */
-};
-
 /*
  * A message the kernel sent: @cmd and its attributes, validated against the
  * UAPI types (attrs[i] is NULL when absent). Return 0 to go on, NL_STOP to
  * stop receiving, or a negative errno to fail the call.
  */
 typedef int (*cg_nl_msg_fn)(uint8_t cmd, struct nlattr **attrs, void *arg);
+
+struct cg_nl {
+	struct nl_sock *sk;
+	int family;		/* generic netlink family id */
+	int audit_group;	/* multicast group id of "audit" */
+	uint64_t foreign;	/* messages not from the kernel, dropped */
+	/*
+	 * Events (sequence 0) that arrive while a request waits for its
+	 * reply, on a socket that also receives events (a channel attached
+	 * to a camera that streams already is told of the stream at once):
+	 * handed to event_fn (with event_arg) if set, else counted in
+	 * events_dropped. Replies to an older request are counted in stale.
+	 */
+	cg_nl_msg_fn event_fn;
+	void *event_arg;
+	uint64_t events_dropped;
+	uint64_t stale;
+	char errmsg[256];	/* the last error, with the kernel's extack */
+};
 
 /* Builds a request's attributes; returns 0 or a negative errno. */
 typedef int (*cg_nl_put_fn)(struct nl_msg *msg, void *arg);
