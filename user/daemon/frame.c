@@ -26,7 +26,6 @@
 #include <string.h>
 #include <time.h>
 #include <openssl/crypto.h>
-#include <openssl/evp.h>
 
 #include "daemon.h"
 #include "jpeg.h"
@@ -41,18 +40,6 @@ static uint64_t clock_ns(clockid_t id)
 
 	clock_gettime(id, &ts);
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
-/* SHA-256 of the bytes dequeued, as the kernel computes a tag's digest. */
-static int frame_digest(const void *data, size_t len,
-			uint8_t digest[CAMGUARD_DIGEST_LEN])
-{
-	unsigned int n = 0;
-
-	if (!EVP_Digest(data, len, digest, &n, EVP_sha256(), NULL) ||
-	    n != CAMGUARD_DIGEST_LEN)
-		return -EIO;
-	return 0;
 }
 
 /*
@@ -267,7 +254,8 @@ static void frame_process(struct cg_worker *w, struct cg_camera *cam,
 			return;
 		}
 		if (!have) {
-			if (frame_digest(f->data, f->len, digest) < 0) {
+			/* As the kernel computes a tag's digest. */
+			if (cg_sha256(f->data, f->len, digest) < 0) {
 				cam->st.errors++;
 				return;
 			}

@@ -14,6 +14,16 @@
 
 #include "aead.h"
 
+int cg_sha256(const void *data, size_t len, uint8_t digest[CG_SHA256_LEN])
+{
+	unsigned int n = 0;
+
+	if (!EVP_Digest(data, len, digest, &n, EVP_sha256(), NULL) ||
+	    n != CG_SHA256_LEN)
+		return -EIO;
+	return 0;
+}
+
 int cg_hkdf_sha256(const uint8_t *ikm, size_t ikm_len, const char *info,
 		   uint8_t *out, size_t out_len)
 {

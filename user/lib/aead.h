@@ -7,6 +7,7 @@
  *   HKDF-SHA256 (RFC 5869)   keys derived from a display's channel key
  *   AES-256 key wrap (RFC 3394, default IV)   a frame's content key
  *   AES-256-GCM, 96-bit nonce, 128-bit tag     the frame's payload
+ *   SHA-256                                    digests of frames, payloads
  *
  * Thin wrappers over OpenSSL 3 EVP. Functions return 0 or a -errno;
  * -EBADMSG means the input failed its integrity check (wrong key or
@@ -23,6 +24,10 @@
 #define CG_KW_OVERHEAD		8	/* RFC 3394 integrity block */
 #define CG_GCM_NONCE_LEN	12
 #define CG_GCM_TAG_LEN		16
+#define CG_SHA256_LEN		32
+
+/* SHA-256 of @len bytes at @data. 0 or -EIO. */
+int cg_sha256(const void *data, size_t len, uint8_t digest[CG_SHA256_LEN]);
 
 /* HKDF-SHA256(salt empty, @ikm, @info) into @out (@out_len bytes). */
 int cg_hkdf_sha256(const uint8_t *ikm, size_t ikm_len, const char *info,

@@ -10,7 +10,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <openssl/crypto.h>
-#include <openssl/evp.h>
 #include <openssl/rand.h>
 
 #include "le.h"
@@ -213,17 +212,6 @@ static void cg_record_aad(uint32_t sequence, uint64_t stream_id,
 
 /* A content key is used for one payload only, so one fixed nonce is safe. */
 static const uint8_t cg_record_nonce[CG_GCM_NONCE_LEN];
-
-static int cg_sha256(const uint8_t *data, size_t len,
-		     uint8_t digest[CG_RECORD_DIGEST_LEN])
-{
-	unsigned int n = 0;
-
-	if (!EVP_Digest(data, len, digest, &n, EVP_sha256(), NULL) ||
-	    n != CG_RECORD_DIGEST_LEN)
-		return -EIO;
-	return 0;
-}
 
 int cg_record_encrypt(const struct cg_record_header *h,
 		      const uint8_t ck[CG_RECORD_CONTENT_KEY_LEN],

@@ -56,7 +56,7 @@
 
 #define CG_RECORD_CONTENT_KEY_LEN	CG_AES256_KEY_LEN
 #define CG_RECORD_WRAPPED_KEY_LEN	(CG_AES256_KEY_LEN + CG_KW_OVERHEAD)
-#define CG_RECORD_DIGEST_LEN		32	/* SHA-256 */
+#define CG_RECORD_DIGEST_LEN		CG_SHA256_LEN
 #define CG_RECORD_PAYLOAD_OVERHEAD	CG_GCM_TAG_LEN
 /* The payload's associated data: sequence, stream id, capture time. */
 #define CG_RECORD_AAD_LEN		20
