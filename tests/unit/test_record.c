@@ -401,6 +401,11 @@ START_TEST(test_encode_rejects)
 	ck_assert_int_eq(cg_record_encode(&h, "x",
 					  CG_RECORD_MAX_PAYLOAD_LIMIT + 1ul,
 					  key, ck, out, sizeof(out)), -EINVAL);
+	/* A length that would wrap when the tag is added. */
+	ck_assert_int_eq(cg_record_encode(&h, "x", SIZE_MAX - 4, key, ck, out,
+					  sizeof(out)), -EINVAL);
+	ck_assert_int_eq(cg_record_encrypt(&h, ck, "x", SIZE_MAX - 4, out,
+					   out + 256), -EINVAL);
 	/* The limit bounds the payload as sent, GCM tag included. */
 	ck_assert_int_eq(cg_record_encode(&h, "x",
 					  CG_RECORD_MAX_PAYLOAD_LIMIT -

@@ -221,8 +221,9 @@ int cg_record_encrypt(const struct cg_record_header *h,
 	uint8_t aad[CG_RECORD_AAD_LEN];
 	int ret;
 
+	/* Compared before adding the tag's length, which could wrap. */
 	if (!h || !ck || !out || (plain_len && !plain) ||
-	    cg_record_payload_len(plain_len) > CG_RECORD_MAX_PAYLOAD_LIMIT)
+	    plain_len > CG_RECORD_MAX_PAYLOAD_LIMIT - CG_RECORD_PAYLOAD_OVERHEAD)
 		return -EINVAL;
 	cg_record_aad(h->sequence, h->stream_id, h->capture_ns, aad);
 	ret = cg_gcm_seal(ck, cg_record_nonce, aad, sizeof(aad), plain,
@@ -313,7 +314,7 @@ long cg_record_encode(const struct cg_record_header *h, const void *plain,
 	int ret;
 
 	if (!h || !k || !ck || !out || (plain_len && !plain) ||
-	    cg_record_payload_len(plain_len) > CG_RECORD_MAX_PAYLOAD_LIMIT)
+	    plain_len > CG_RECORD_MAX_PAYLOAD_LIMIT - CG_RECORD_PAYLOAD_OVERHEAD)
 		return -EINVAL;
 	len = cg_record_wire_len(cg_record_payload_len(plain_len));
 	if (out_size < len)
