@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: MIT
 /*
- * camguard-view: every record decoded, verified and decrypted (verifier.h),
- * the JPEG of an accepted one decoded and, with --expect-owner, the owner stamped
- * into its pixels checked: the ground truth the incident tests rely on,
- * independent of tags and seals.
+ * camguard-view: every record decoded, verified and decrypted
+ * (verifier.h), the JPEG of an accepted one decoded and, with
+ * --expect-owner, the owner stamped into its pixels checked: the ground
+ * truth the incident tests rely on, independent of tags and seals.
  */
 #include <errno.h>
 #include <string.h>

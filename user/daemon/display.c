@@ -17,10 +17,12 @@
  * Ownership: the worker's list (w->conns) owns every connection; a display
  * points at its authenticated one (d->conn) without owning it. A queued
  * record is its own header, copied into the queue, and a reference to the
- * frame's encrypted payload, which the displays of that frame share. Closing marks a connection
- * dead and frees its socket, TLS state and queue at once; the struct itself
- * is freed by cg_display_reap() after the poll loop, so pollfd indices and
- * list walks stay valid meanwhile.
+ * frame's encrypted payload, which the displays of that frame share
+ * (struct cg_payload, freed with its last reference). Closing marks a
+ * connection dead and frees its socket, TLS state and queue at once (its
+ * payload references dropped); the struct itself is freed by
+ * cg_display_reap() after the poll loop, so pollfd indices and list walks
+ * stay valid meanwhile.
  */
 #include <arpa/inet.h>
 #include <errno.h>

@@ -38,7 +38,10 @@ struct cg_verifier *cg_verifier_new(const struct cg_verifier_config *cfg)
 	if (!v)
 		return NULL;
 	v->cfg = *cfg;
-	/* Only the HMAC contexts keep the keys; the caller owns its copy. */
+	/*
+	 * Only the derived keys and the HMAC contexts keep key material,
+	 * wiped when freed; the caller owns its copy of the channel key.
+	 */
 	v->cfg.key = NULL;
 	v->cfg.tag_key = NULL;
 	v->keys = cg_record_keys_new(cfg->key);
