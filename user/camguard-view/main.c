@@ -25,8 +25,8 @@
 
 static const char usage_text[] =
 "usage: " PROG " --pairing FILE [OPTIONS]\n"
-"Connect to camguardd as the pairing file says, verify every record, decode\n"
-"the frames and report.\n"
+"Connect to camguardd as the pairing file says, verify and decrypt every\n"
+"record, decode the frames and report.\n"
 "\n"
 "  --pairing FILE        the display's pairing file (required)\n"
 "  --connect HOST:PORT   connect here instead of the pairing's address\n"
