@@ -289,6 +289,74 @@ static size_t unhex(const char *hex, uint8_t *out, size_t size)
 	return n;
 }
 
+/*
+ * The primitives against their standards' own vectors, so a failure says
+ * which one is off before any record is built: RFC 5869 A.3 (HKDF-SHA256,
+ * no salt, no info), RFC 3394 4.6 (256-bit key wrapped under a 256-bit
+ * KEK), and the GCM specification's test cases 13 and 14 (AES-256, zero
+ * key, zero 96-bit nonce: the nonce records use).
+ */
+START_TEST(test_primitives)
+{
+	uint8_t ikm[22], okm[42], want[64], kek[32], key[32], out[48];
+	static const uint8_t zero[32];
+	unsigned int i;
+
+	memset(ikm, 0x0b, sizeof(ikm));
+	ck_assert_int_eq(cg_hkdf_sha256(ikm, sizeof(ikm), "", okm, 42), 0);
+	unhex("8da4e775a563c18f715f802a063c5a31b8a11f5c5ee1879ec3454e5f3c73"
+	      "8d2d9d201395faa4b61a96c8", want, sizeof(want));
+	ck_assert_int_eq(memcmp(okm, want, 42), 0);
+
+	for (i = 0; i < 32; i++)
+		kek[i] = (uint8_t)i;
+	unhex("00112233445566778899aabbccddeeff000102030405060708090a0b0c0d0e0f",
+	      key, sizeof(key));
+	ck_assert_int_eq(cg_aes_kw_wrap(kek, key, out), 0);
+	unhex("28c9f404c4b810f4cbccb35cfb87f8263f5786e2d80ed326cbc7f0e71a99f43b"
+	      "fb988b9b7a02dd21", want, sizeof(want));
+	ck_assert_int_eq(memcmp(out, want, 40), 0);
+	memset(key, 0xee, sizeof(key));
+	ck_assert_int_eq(cg_aes_kw_unwrap(kek, out, key), 0);
+	unhex("00112233445566778899aabbccddeeff000102030405060708090a0b0c0d0e0f",
+	      want, sizeof(want));
+	ck_assert_int_eq(memcmp(key, want, 32), 0);
+	/* A flipped bit fails the integrity check, and nothing is left. */
+	out[17] ^= 1;
+	ck_assert_int_eq(cg_aes_kw_unwrap(kek, out, key), -EBADMSG);
+	ck_assert_int_eq(memcmp(key, zero, 32), 0);
+	out[17] ^= 1;
+	kek[0] ^= 1;
+	ck_assert_int_eq(cg_aes_kw_unwrap(kek, out, key), -EBADMSG);
+
+	/* Test case 13: no plaintext, the tag alone. */
+	ck_assert_int_eq(cg_gcm_seal(zero, zero, NULL, 0, NULL, 0, out,
+				     out + 32), 0);
+	unhex("530f8afbc74536b9a963b4f1c4cb738b", want, sizeof(want));
+	ck_assert_int_eq(memcmp(out + 32, want, 16), 0);
+	/* Test case 14: one zero block. */
+	ck_assert_int_eq(cg_gcm_seal(zero, zero, NULL, 0, zero, 16, out,
+				     out + 32), 0);
+	unhex("cea7403d4d606b6e074ec5d3baf39d18d0d1c8a799996bf0265b98b5d48ab919",
+	      want, sizeof(want));
+	ck_assert_int_eq(memcmp(out, want, 16), 0);
+	ck_assert_int_eq(memcmp(out + 32, want + 16, 16), 0);
+	ck_assert_int_eq(cg_gcm_open(zero, zero, NULL, 0, out, 16, out + 32,
+				     key), 0);
+	ck_assert_int_eq(memcmp(key, zero, 16), 0);
+	/* A wrong tag or other associated data: refused, output wiped. */
+	out[32] ^= 1;
+	memset(key, 0xee, 16);
+	ck_assert_int_eq(cg_gcm_open(zero, zero, NULL, 0, out, 16, out + 32,
+				     key), -EBADMSG);
+	for (i = 0; i < 16; i++)
+		ck_assert_uint_eq(key[i], 0);
+	out[32] ^= 1;
+	ck_assert_int_eq(cg_gcm_open(zero, zero, (const uint8_t *)"x", 1, out,
+				     16, out + 32, key), -EBADMSG);
+}
+END_TEST
+
 START_TEST(test_doc_vector)
 {
 	uint8_t key[CAMGUARD_KEY_LEN], ck[32], want[512], out[512];
@@ -866,6 +934,7 @@ Suite *record_suite(void)
 	tcase_add_test(tc, test_header_layout);
 	tcase_add_test(tc, test_header_pack_rejects);
 	tcase_add_test(tc, test_seal_is_hmac_sha256);
+	tcase_add_test(tc, test_primitives);
 	tcase_add_test(tc, test_doc_vector);
 	tcase_add_test(tc, test_encode_rejects);
 	tcase_add_test(tc, test_status_names);
