@@ -11,10 +11,19 @@
  *              compares with the kernel's tag (user/daemon/frame.c);
  *   encode     cg_jpeg_encode(): the YUYV plane split and TurboJPEG 4:2:2,
  *              once per frame; the floor of the path;
- *   seal       one display's record: allocate, copy the JPEG, HMAC-SHA-256
- *              over header and payload (cg_record_encode()), as
- *              seal_and_queue() does; the queue frees it after sending;
- *   path N     digest + encode + N seals, timed as one (N = 1 and 8);
+ *   encrypt    once per frame (record version 2): a random content key,
+ *              the payload allocated and encrypted with AES-256-GCM, its
+ *              SHA-256 (cg_record_encrypt()), as send_frame() does;
+ *   seal       one display's header: the content key wrapped (AES-KW),
+ *              the header packed and HMACed (cg_record_seal_header()), as
+ *              seal_and_queue() does: no pass over the payload;
+ *   records N  encrypt + N seals, timed as one (N = 1 and 8): the record
+ *              work of a frame for N displays; (records 8 - records 1) / 7
+ *              is what one more display costs, printed as measured (the
+ *              same difference over the whole path drowns in the encode's
+ *              noise, and is printed too);
+ *   path N     digest + encode + encrypt + N seals, timed as one (N = 1
+ *              and 8);
  *   kernel     the tagging the kernel adds per frame in the capture
  *              driver: SHA-256 of the frame again (the kernel's own
  *              digest, here with OpenSSL: see docs/benchmark.md) + the
@@ -43,7 +52,6 @@
 #include <linux/videodev2.h>
 #include <openssl/evp.h>
 
-#include "hmac.h"
 #include "jpeg.h"
 #include "record.h"
 
@@ -177,38 +185,73 @@ static int encode(struct cg_jpeg_encoder *enc, const struct frame *f,
 			      f->width, f->height, 0, quality, jpeg, jpeg_len);
 }
 
-static int seal(struct cg_hmac *key, uint32_t seq, const uint8_t *jpeg,
-		size_t jpeg_len)
-{
-	struct cg_record_header h = {
-		.version = CG_RECORD_VERSION,
-		.payload_type = CG_RECORD_TYPE_JPEG,
-		.channel_id = 1,
-		.sequence = seq,
-		.stream_id = 42,
-		.capture_ns = 1,
-		.send_ns = 2,
-	};
-	size_t len = cg_record_wire_len(jpeg_len);
-	uint8_t *rec = malloc(len);
-	long n;
+/* What one frame's records share: the content key, the payload's digest. */
+struct shared {
+	struct cg_record_header h;
+	uint8_t ck[CG_RECORD_CONTENT_KEY_LEN];
+	uint8_t digest[CG_RECORD_DIGEST_LEN];
+};
 
-	if (!rec)
+/*
+ * Encrypt once, as send_frame() does: a fresh content key, the payload
+ * allocated and encrypted; freed here, where the queues would free it.
+ */
+static int encrypt(struct shared *sh, uint32_t seq, const uint8_t *jpeg,
+		   size_t jpeg_len)
+{
+	uint8_t *payload = malloc(cg_record_payload_len(jpeg_len));
+	int ret;
+
+	if (!payload)
 		return -ENOMEM;
-	n = cg_record_encode(&h, jpeg, jpeg_len, key, rec, len);
-	free(rec);
-	return n < 0 ? (int)n : 0;
+	memset(&sh->h, 0, sizeof(sh->h));
+	sh->h.version = CG_RECORD_VERSION;
+	sh->h.payload_type = CG_RECORD_TYPE_JPEG;
+	sh->h.payload_len = (uint32_t)cg_record_payload_len(jpeg_len);
+	sh->h.sequence = seq;
+	sh->h.stream_id = 42;
+	sh->h.capture_ns = 1;
+	sh->h.send_ns = 2;
+	ret = cg_record_content_key(sh->ck);
+	if (!ret)
+		ret = cg_record_encrypt(&sh->h, sh->ck, jpeg, jpeg_len, payload,
+					sh->digest);
+	free(payload);
+	return ret;
 }
 
-/* Digest, encode once, seal for @displays: one frame of the worker. */
-static int path(struct cg_jpeg_encoder *enc, struct cg_hmac **keys,
+/* One display's header: wrap, pack, seal (seal_and_queue()). */
+static int seal(struct cg_record_keys *key, const struct shared *sh)
+{
+	uint8_t header[CG_RECORD_HEADER_LEN];
+	struct cg_record_header h = sh->h;
+
+	h.channel_id = 1;
+	return cg_record_seal_header(key, &h, sh->ck, sh->digest, header);
+}
+
+/* Encrypt once, seal for @displays: a frame's record work. */
+static int records(struct cg_record_keys **keys, unsigned int displays,
+		   uint32_t seq, const uint8_t *jpeg, size_t jpeg_len)
+{
+	struct shared sh;
+	unsigned int i;
+	int ret;
+
+	ret = encrypt(&sh, seq, jpeg, jpeg_len);
+	for (i = 0; !ret && i < displays; i++)
+		ret = seal(keys[i], &sh);
+	return ret;
+}
+
+/* Digest, encode and encrypt once, seal for @displays: one worker frame. */
+static int path(struct cg_jpeg_encoder *enc, struct cg_record_keys **keys,
 		unsigned int displays, const struct frame *f, int quality,
 		uint32_t seq, bool kernel_digest)
 {
 	uint8_t md[EVP_MAX_MD_SIZE];
 	const uint8_t *jpeg;
 	size_t jpeg_len;
-	unsigned int i;
 	int ret;
 
 	if (kernel_digest && digest(f, md))
@@ -216,15 +259,18 @@ static int path(struct cg_jpeg_encoder *enc, struct cg_hmac **keys,
 	if (digest(f, md))
 		return -EIO;
 	ret = encode(enc, f, quality, &jpeg, &jpeg_len);
-	for (i = 0; !ret && i < displays; i++)
-		ret = seal(keys[i], seq, jpeg, jpeg_len);
+	if (!ret)
+		ret = records(keys, displays, seq, jpeg, jpeg_len);
 	return ret;
 }
 
 enum step {
 	STEP_DIGEST,
 	STEP_ENCODE,
+	STEP_ENCRYPT,
 	STEP_SEAL,
+	STEP_RECORDS1,
+	STEP_RECORDS8,
 	STEP_PATH1,
 	STEP_PATH8,
 	STEP_KERNEL_PATH1,
@@ -235,7 +281,10 @@ enum step {
 static const char *const step_names[STEP_COUNT] = {
 	[STEP_DIGEST] = "SHA-256 of the frame (worker's check)",
 	[STEP_ENCODE] = "encode once (YUYV split + TurboJPEG 4:2:2): the floor",
-	[STEP_SEAL] = "seal one display's record (alloc, copy, HMAC)",
+	[STEP_ENCRYPT] = "encrypt once (content key, AES-256-GCM, SHA-256 of it)",
+	[STEP_SEAL] = "seal one display's header (AES-KW, HMAC of 224 bytes)",
+	[STEP_RECORDS1] = "records, 1 display (encrypt once + 1 header)",
+	[STEP_RECORDS8] = "records, 8 displays (encrypt once + 8 headers)",
 	[STEP_PATH1] = "frame path, 1 display",
 	[STEP_PATH8] = "frame path, 8 displays",
 	[STEP_KERNEL_PATH1] = "frame path, 1 display + the kernel's SHA-256",
@@ -244,7 +293,7 @@ static const char *const step_names[STEP_COUNT] = {
 
 struct bench {
 	struct cg_jpeg_encoder *enc;
-	struct cg_hmac *keys[FAN_OUT];
+	struct cg_record_keys *keys[FAN_OUT];
 	struct reference ref;
 	double *times;
 	double seconds;
@@ -257,14 +306,18 @@ static int run_step(struct bench *b, enum step s, const struct frame *f,
 {
 	uint8_t md[EVP_MAX_MD_SIZE];
 	const uint8_t *jpeg = NULL;
+	struct shared sh;
 	size_t jpeg_len = 0;
 	double t0, t, end;
 	unsigned int n = 0;
 	int ret = 0;
 
-	/* The seal step needs a JPEG of this frame. */
-	if (s == STEP_SEAL)
+	/* The record steps need a JPEG of this frame, the seal step its key. */
+	if (s == STEP_ENCRYPT || s == STEP_SEAL || s == STEP_RECORDS1 ||
+	    s == STEP_RECORDS8)
 		ret = encode(b->enc, f, b->quality, &jpeg, &jpeg_len);
+	if (!ret && s == STEP_SEAL)
+		ret = encrypt(&sh, 0, jpeg, jpeg_len);
 	end = now_us() + b->seconds * 1e6;
 	while (!ret && n < MAX_RUNS && (n < 5 || now_us() < end)) {
 		t0 = now_us();
@@ -275,8 +328,16 @@ static int run_step(struct bench *b, enum step s, const struct frame *f,
 		case STEP_ENCODE:
 			ret = encode(b->enc, f, b->quality, &jpeg, &jpeg_len);
 			break;
+		case STEP_ENCRYPT:
+			ret = encrypt(&sh, n, jpeg, jpeg_len);
+			break;
 		case STEP_SEAL:
-			ret = seal(b->keys[0], n, jpeg, jpeg_len);
+			ret = seal(b->keys[0], &sh);
+			break;
+		case STEP_RECORDS1:
+		case STEP_RECORDS8:
+			ret = records(b->keys, s == STEP_RECORDS8 ? FAN_OUT : 1,
+				      n, jpeg, jpeg_len);
 			break;
 		case STEP_PATH1:
 		case STEP_PATH8:
@@ -371,7 +432,7 @@ int main(int argc, char **argv)
 	jpeg_create_compress(&b.ref.c);
 	for (k = 0; k < FAN_OUT; k++) {
 		memset(key, 0x40 + k, sizeof(key));
-		b.keys[k] = cg_hmac_new(key);
+		b.keys[k] = cg_record_keys_new(key);
 		if (!b.keys[k])
 			ret = -ENOMEM;
 	}
@@ -421,9 +482,14 @@ int main(int argc, char **argv)
 			       st[i][k].p90_us);
 		printf("\n");
 	}
-	printf("| per extra display (path 8 - path 1) / 7 |");
+	/* Measured, never assumed: differences of timed steps. */
+	printf("| per extra display (records 8 - records 1) / 7 |");
 	for (i = 0; i < nsizes; i++)
-		printf(" %.0f |", (st[i][STEP_PATH8].median_us -
+		printf(" %.1f |", (st[i][STEP_RECORDS8].median_us -
+				   st[i][STEP_RECORDS1].median_us) / 7);
+	printf("\n| per extra display, whole path (path 8 - path 1) / 7 |");
+	for (i = 0; i < nsizes; i++)
+		printf(" %.1f |", (st[i][STEP_PATH8].median_us -
 				   st[i][STEP_PATH1].median_us) / 7);
 	printf("\n| JPEG bytes: camguardd (4:2:2) / reference (4:2:0) |");
 	for (i = 0; i < nsizes; i++)
@@ -465,7 +531,7 @@ int main(int argc, char **argv)
 	}
 
 	for (k = 0; k < FAN_OUT; k++)
-		cg_hmac_free(b.keys[k]);
+		cg_record_keys_free(b.keys[k]);
 	cg_jpeg_encoder_free(b.enc);
 	free(b.ref.out);
 	jpeg_destroy_compress(&b.ref.c);

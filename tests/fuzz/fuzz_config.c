@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "config.h"
+#include "record.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -60,7 +61,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	check(cfg.n_listen >= 1 && cfg.n_listen <= CG_CONFIG_MAX_LISTEN);
 	check(cfg.identities && cfg.control_socket);
 	check(cfg.jpeg_quality >= 1 && cfg.jpeg_quality <= 100);
-	check(cg_config_max_payload(&cfg) >= 4096 - 184);
+	check(cg_config_max_payload(&cfg) >= 4096 - CG_RECORD_HEADER_LEN);
 	for (i = 0; i < cfg.n_cameras; i++) {
 		check(cfg.cameras[i].owner.uid && cfg.cameras[i].owner.gid);
 		check(!cfg.cameras[i].device != !cfg.cameras[i].has_id);

@@ -4,13 +4,16 @@
  * through the incremental decoder and the display's verifier.
  *
  * Input: byte 0 picks options, byte 1 the chunking, the rest is the
- * stream. Records are sealed under test_key(1) (tests/unit/record_helpers),
- * like the seed corpus. With OPT_RESEAL every decoded record is sealed
- * again (and its tag MACed) before verification, so mutations of the
- * sealed fields reach the rules behind the seal: tags, owners, sequences.
+ * stream. Records (version 2) are sealed and encrypted under the keys of
+ * test_key(1) (tests/unit/record_helpers), like the seed corpus. With
+ * OPT_RESEAL every decoded record gets the digest of its payload and is
+ * sealed again (and its tag MACed) before verification, so mutations of
+ * the sealed fields and of the payload reach the rules behind the seal:
+ * tags, owners, sequences, and the key unwrap and GCM decryption.
  */
 #include <stdlib.h>
 #include <string.h>
+#include <openssl/sha.h>
 
 #include "record_helpers.h"
 #include "verifier.h"
@@ -33,7 +36,8 @@ static void check(int ok)
 		__builtin_trap();
 }
 
-/* A copy of @rec with a fresh seal (and kernel MAC), then verified. */
+/* A copy of @rec with its payload's digest, a fresh seal (and kernel MAC),
+ * then verified. */
 static enum cg_record_status verify_resealed(struct cg_verifier *v,
 					     const struct cg_record *rec,
 					     const uint8_t *key, bool tag_mac)
@@ -56,10 +60,14 @@ static enum cg_record_status verify_resealed(struct cg_verifier *v,
 		memcpy(buf + CG_RECORD_OFF_KERNEL_MAC, copy.hdr.kernel_mac,
 		       CAMGUARD_MAC_LEN);
 	}
+	SHA256(buf + CG_RECORD_HEADER_LEN, rec->hdr.payload_len,
+	       buf + CG_RECORD_OFF_DIGEST);
+	memcpy(copy.hdr.digest, buf + CG_RECORD_OFF_DIGEST,
+	       CG_RECORD_DIGEST_LEN);
 	check(test_reseal(buf, len, key) == 0);
 	copy.raw_header = buf;
 	copy.payload = buf + CG_RECORD_HEADER_LEN;
-	copy.seal = buf + len - CG_RECORD_SEAL_LEN;
+	copy.seal = buf + CG_RECORD_OFF_SEAL;
 	st = cg_verifier_check(v, &copy, NOW, NULL);
 	cg_hmac_free(h);
 	free(buf);
@@ -71,7 +79,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	uint8_t key[CAMGUARD_KEY_LEN];
 	struct cg_verifier_config cfg = { 0 };
 	struct cg_record_decoder d;
-	struct cg_hmac *dkey = NULL;
+	struct cg_record_keys *dkey = NULL;
 	struct cg_verifier *v;
 	size_t pos = 2, chunk;
 	uint8_t opt;
@@ -89,7 +97,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	cfg.channel_id = opt & OPT_CHANNEL ? 7 : 0;
 	v = cg_verifier_new(&cfg);
 	if (opt & OPT_DECODER_KEY)
-		dkey = cg_hmac_new(key);
+		dkey = cg_record_keys_new(key);
 	check(v && (dkey || !(opt & OPT_DECODER_KEY)));
 	check(cg_record_decoder_init(&d, MAX_PAYLOAD, dkey) == 0);
 
@@ -143,6 +151,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	cg_record_decoder_finish(&d);
 	cg_record_decoder_release(&d);
 	cg_verifier_free(v);
-	cg_hmac_free(dkey);
+	cg_record_keys_free(dkey);
 	return 0;
 }

@@ -9,7 +9,8 @@
 #   - camguardctl pairs one display per owner; camguardd starts one worker
 #     per owner, which captures that owner's camera and streams it over TLS;
 #   - two camguard-view displays connect, verify every record (seal, kernel
-#     tag MAC, sequence) and decode the owner stamped in the pixels;
+#     tag MAC, sequence), decrypt it and decode the owner stamped in the
+#     pixels;
 #   - a third display holding alice's key but claiming to be bob's display
 #     (and pinning bob's certificate: alice's would be refused at TLS) is
 #     turned away.

@@ -14,8 +14,9 @@
 #   1. start: camguardd, relay, displays
 #   2. record faults, counted exactly: swap (a record to the wrong display),
 #      corrupt, replay, reorder, drop; every swap and corruption must show
-#      up as a bad seal at the receiving display and every replay and
-#      reorder as a replay (or old stream) refusal, one for one
+#      up as a bad seal (a corrupted payload: bad payload) at the receiving
+#      display and every replay and reorder as a replay (or old stream)
+#      refusal, one for one
 #   3. truncated records; then a cache that serves a reconnecting display an
 #      old frame (its own or another display's) during a reconnect storm of
 #      every display at once; again counted one for one
@@ -26,7 +27,9 @@
 # Pass: not one frame accepted by a display whose owner differs from the
 # owner stamped in the frame's pixels (decoded independently of the tags);
 # every injected fault refused and counted; every display back after every
-# fault. The figures are printed at the end.
+# fault; not one payload readable by the relay (records are end-to-end
+# encrypted: the relay counts payloads that start FF D8 FF, a JPEG in
+# clear, and there must be none). The figures are printed at the end.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/world.sh"
@@ -306,8 +309,11 @@ faults_counted() {
 	((${#bad[@]} == 0))
 }
 
-count_faults swap 6 "rejected.bad_seal" "swap corrupt cache_foreign"
-count_faults corrupt 6 "rejected.bad_seal" "swap corrupt cache_foreign"
+# A swapped or foreign cached record fails the seal; a corrupted payload
+# byte fails the sealed digest (bad_payload): one refusal each either way.
+tampered="rejected.bad_seal rejected.bad_payload rejected.decrypt_failed"
+count_faults swap 6 "$tampered" "swap corrupt cache_foreign"
+count_faults corrupt 6 "$tampered" "swap corrupt cache_foreign"
 count_faults replay 6 "rejected.replay rejected.old_stream rejected.stale" \
 	"replay reorder cache_own"
 count_faults reorder 6 "rejected.replay rejected.old_stream rejected.stale" \
@@ -343,7 +349,7 @@ fi
 
 count_faults truncate 3 "rejected.truncated" "truncate"
 relay cache on
-count_faults storm 1 "rejected.bad_seal" "swap corrupt cache_foreign"
+count_faults storm 1 "$tampered" "swap corrupt cache_foreign"
 relay cache off
 relay_sync
 cached=$((${R[injected.cache_own]:-0} + ${R[injected.cache_foreign]:-0}))
@@ -391,7 +397,8 @@ for p in "${view_pids[@]}"; do
 	cg_wait_pid "$p" 20 || true
 done
 relay_sync # and the displays' last statistics, written as they exit
-reasons=(bad_seal replay old_stream stale truncated bad_kernel_mac wrong_owner tag_mismatch)
+reasons=(bad_seal replay old_stream stale truncated bad_kernel_mac wrong_owner tag_mismatch
+	bad_payload decrypt_failed)
 {
 	printf '%-8s %5s %5s %8s %8s %8s' display owner conns received accepted foreign
 	printf ' %s' "${reasons[@]}"
@@ -405,7 +412,8 @@ reasons=(bad_seal replay old_stream stale truncated bad_kernel_mac wrong_owner t
 		done
 		echo
 	done
-	echo "relay: forwarded ${R[forwarded]:-0}, connections ${R[connections]:-0}, injected:" \
+	echo "relay: forwarded ${R[forwarded]:-0}, payloads ${R[payloads]:-0}, cleartext ${R[cleartext]:-0}," \
+		"connections ${R[connections]:-0}, injected:" \
 		"$(grep '^injected\.' "$relay_stats" | sed 's/^injected\.//' | tr '\n' ' ')"
 	echo "camguardd: $(grep -c 'worker.*started\|starting worker' "$CG_W_LOG" || true) worker starts logged"
 } | cg_diag_file -
@@ -417,9 +425,16 @@ for r in "${reasons[@]}"; do
 	n=$(vsum "rejected.$r")
 	((n == 0)) || refused+=" $r $n"
 done
+payloads=${R[payloads]:-0}
+cleartext=${R[cleartext]:-0}
 echo "# summary: incident $(uname -r): relay forwarded ${R[forwarded]:-0}," \
 	"displays received $(vsum received), accepted $(vsum accepted)," \
-	"refused${refused:- none}; foreign frames accepted $foreign"
+	"refused${refused:- none}; foreign frames accepted $foreign;" \
+	"relay payloads $payloads, cleartext $cleartext"
+why=()
+((payloads > 0)) || why+=("the relay saw no payload")
+((cleartext == 0)) || why+=("$cleartext cleartext JPEG payloads")
+cg_report "no frame readable by the relay: cleartext $cleartext of $payloads payloads" "${why[@]}"
 why=()
 ((foreign == 0)) || why=("$foreign foreign frames accepted")
 cg_report "foreign frames accepted = $foreign (stamped owner differs from the display's)" "${why[@]}"

@@ -395,6 +395,27 @@ static void handshake_step(struct relay *r, struct conn *c)
 	}
 }
 
+/*
+ * What a relay can see of a frame: nothing, if camguardd encrypted it. A
+ * JPEG's start of image and first marker (FF D8 FF) in clear is counted
+ * and logged; tests/guest/incident.sh requires none.
+ */
+static void check_cleartext(struct relay *r, struct conn *c,
+			    const struct cg_record *rec)
+{
+	static const uint8_t soi[] = { 0xff, 0xd8, 0xff };
+
+	r->st.payloads++;
+	if (rec->hdr.payload_len < sizeof(soi) ||
+	    memcmp(rec->payload, soi, sizeof(soi)))
+		return;
+	if (!r->st.cleartext++)
+		cg_err(RELAY_LOG, "#%u %s: CLEARTEXT JPEG in a record from camguardd (stream %llu seq %u)",
+		       c->id, c->disp ? c->disp->name : "?",
+		       (unsigned long long)rec->hdr.stream_id,
+		       rec->hdr.sequence);
+}
+
 /* Bytes from camguardd: the challenge goes down as is, then records. */
 static int upstream_bytes(struct relay *r, struct conn *c, const uint8_t *p,
 			  size_t len)
@@ -427,6 +448,7 @@ static int upstream_bytes(struct relay *r, struct conn *c, const uint8_t *p,
 		if (st == CG_RECORD_NEED_MORE)
 			break;
 		if (st == CG_RECORD_OK) {
+			check_cleartext(r, c, &rec);
 			fault_record(r, c, &rec);
 			if (c->down_fd < 0)
 				return -1;

@@ -59,7 +59,12 @@ static struct conn *swap_target(struct relay *r, const struct conn *self)
 	return NULL;
 }
 
-/* A copy of @b with one payload byte flipped (the seal's, without payload). */
+/*
+ * A copy of @b with one payload byte flipped: the sealed header's digest
+ * no longer names it, so the display refuses it (bad_payload). A payload
+ * is never empty in version 2 (its GCM tag at least); the seal is the
+ * fallback all the same.
+ */
 static struct blob *corrupted(struct relay *r, const struct blob *b)
 {
 	size_t payload = b->len - cg_record_wire_len(0), at;
@@ -71,7 +76,7 @@ static struct blob *corrupted(struct relay *r, const struct blob *b)
 	if (payload)
 		at = CG_RECORD_HEADER_LEN + relay_random(r) % payload;
 	else
-		at = b->len - 1 - relay_random(r) % CG_RECORD_SEAL_LEN;
+		at = CG_RECORD_OFF_SEAL + relay_random(r) % CG_RECORD_SEAL_LEN;
 	copy->data[at] ^= 0xff;
 	return copy;
 }

@@ -142,6 +142,13 @@ struct relay_stats {
 	uint64_t upstream_failed;	/* connect or TLS to camguardd failed */
 	uint64_t forwarded;
 	uint64_t decode_errors;		/* upstream framing lost or truncated */
+	/*
+	 * Every record camguardd sends is end-to-end encrypted: a payload
+	 * that starts like a JPEG (FF D8 FF) is a cleartext frame a relay
+	 * could read, and must never be seen.
+	 */
+	uint64_t payloads;		/* records from camguardd, payload checked */
+	uint64_t cleartext;		/* of them, a JPEG in clear */
 	uint64_t injected[NR_KINDS];
 	uint64_t storms;
 	uint64_t hello_errors;

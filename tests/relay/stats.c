@@ -98,6 +98,8 @@ static void stats_print(struct relay *r, FILE *f)
 	fprintf(f, "upstream_failed %llu\n",
 		(unsigned long long)r->st.upstream_failed);
 	fprintf(f, "forwarded %llu\n", (unsigned long long)r->st.forwarded);
+	fprintf(f, "payloads %llu\n", (unsigned long long)r->st.payloads);
+	fprintf(f, "cleartext %llu\n", (unsigned long long)r->st.cleartext);
 	fprintf(f, "decode_errors %llu\n",
 		(unsigned long long)r->st.decode_errors);
 	for (k = 0; k < NR_KINDS; k++)

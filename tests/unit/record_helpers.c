@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
-/* Records for tests: tag, kernel MAC, header, payload, seal. */
+/* Records for tests: tag, kernel MAC, header, encrypted payload, seal. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -47,13 +47,22 @@ static int test_mac(const uint8_t *key, const void *data, size_t len,
 	return ret;
 }
 
+void test_content_key(uint8_t ck[CG_RECORD_CONTENT_KEY_LEN], uint32_t sequence)
+{
+	unsigned int i;
+
+	for (i = 0; i < CG_RECORD_CONTENT_KEY_LEN; i++)
+		ck[i] = (uint8_t)(0xc0 + i + sequence * 13);
+}
+
 size_t test_record(const struct test_frame *f, const uint8_t *key,
 		   const uint8_t *tag_key, const void *payload,
 		   size_t payload_len, uint8_t **out)
 {
+	size_t len = cg_record_wire_len(cg_record_payload_len(payload_len));
+	uint8_t ck[CG_RECORD_CONTENT_KEY_LEN];
 	struct cg_record_header h;
-	struct cg_hmac *seal;
-	size_t len = cg_record_wire_len(payload_len);
+	struct cg_record_keys *k;
 	uint8_t *buf;
 	long ret;
 
@@ -70,10 +79,11 @@ size_t test_record(const struct test_frame *f, const uint8_t *key,
 		return 0;
 
 	buf = malloc(len);
-	seal = cg_hmac_new(key);
-	ret = buf && seal ? cg_record_encode(&h, payload, payload_len, seal,
-					     buf, len) : -1;
-	cg_hmac_free(seal);
+	k = cg_record_keys_new(key);
+	test_content_key(ck, f->sequence);
+	ret = buf && k ? cg_record_encode(&h, payload, payload_len, k, ck,
+					  buf, len) : -1;
+	cg_record_keys_free(k);
 	if (ret != (long)len) {
 		free(buf);
 		return 0;
@@ -84,17 +94,36 @@ size_t test_record(const struct test_frame *f, const uint8_t *key,
 
 int test_reseal(uint8_t *rec, size_t len, const uint8_t *key)
 {
+	uint8_t seal_key[32], wrap_key[32];
+	const struct cg_hmac_part part = { rec, CG_RECORD_OFF_SEAL };
 	struct cg_hmac *h;
 	int ret;
 
-	if (len < cg_record_wire_len(0))
+	if (len < cg_record_wire_len(0) ||
+	    cg_record_derive(key, seal_key, wrap_key))
 		return -1;
-	h = cg_hmac_new(key);
-	if (!h)
-		return -1;
-	ret = cg_record_seal(h, rec, rec + CG_RECORD_HEADER_LEN,
-			     len - cg_record_wire_len(0),
-			     rec + len - CG_RECORD_SEAL_LEN);
+	h = cg_hmac_new(seal_key);
+	ret = h ? cg_hmac_compute(h, &part, 1, rec + CG_RECORD_OFF_SEAL) : -1;
 	cg_hmac_free(h);
+	return ret;
+}
+
+int test_reencrypt(uint8_t *rec, size_t len, const uint8_t *key,
+		   const void *plain, size_t plain_len)
+{
+	uint8_t ck[CG_RECORD_CONTENT_KEY_LEN];
+	struct cg_record_header h;
+	struct cg_record_keys *k;
+	int ret = -1;
+
+	if (len != cg_record_wire_len(cg_record_payload_len(plain_len)) ||
+	    cg_record_header_unpack(rec, CG_RECORD_MAX_PAYLOAD_LIMIT, &h))
+		return -1;
+	k = cg_record_keys_new(key);
+	test_content_key(ck, h.sequence);
+	if (k && !cg_record_encrypt(&h, ck, plain, plain_len,
+				    rec + CG_RECORD_HEADER_LEN, h.digest))
+		ret = cg_record_seal_header(k, &h, ck, h.digest, rec);
+	cg_record_keys_free(k);
 	return ret;
 }

@@ -90,7 +90,7 @@ START_TEST(test_example)
 	ck_assert_str_eq(cfg.control_socket, "/run/camguard/camguardd.ctl");
 	ck_assert_uint_eq(cfg.limits.max_displays_per_owner, 16);
 	ck_assert_uint_eq(cfg.limits.max_record_size, 8u << 20);
-	ck_assert_uint_eq(cg_config_max_payload(&cfg), (8u << 20) - 184);
+	ck_assert_uint_eq(cg_config_max_payload(&cfg), (8u << 20) - 256);
 	ck_assert_uint_eq(cfg.limits.max_connections, 64);
 	ck_assert_uint_eq(cfg.limits.max_hello_per_peer, 8);
 	ck_assert_uint_eq(cfg.limits.max_queued_records, 4);
@@ -138,7 +138,7 @@ START_TEST(test_minimal_and_defaults)
 	ck_assert_int_eq(parse(LISTEN, &cfg, err, sizeof(err)), 0);
 	ck_assert_uint_eq(cfg.jpeg_quality, 80);
 	ck_assert_uint_eq(cfg.n_cameras, 0);
-	ck_assert_uint_eq(cfg.limits.max_record_size, (8u << 20) + 184);
+	ck_assert_uint_eq(cfg.limits.max_record_size, (8u << 20) + 256);
 	ck_assert_uint_eq(cfg.limits.idle_timeout_ms, 30000);
 	ck_assert_str_eq(cfg.identities, "/ids");
 	ck_assert_str_eq(cfg.control_socket, "/run/camguard/camguardd.ctl");

@@ -1,12 +1,15 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Tests of the display-side verifier: each rule, that a refused record
- * leaves no trace in the stream state, and the incidents camguard exists
- * for (a relay swapping displays' records, replaying, reordering, serving
- * a cached frame to a reconnecting display).
+ * leaves no trace in the stream state, the incidents camguard exists for
+ * (a relay swapping displays' records, replaying, reordering, serving a
+ * cached frame to a reconnecting display), and version 2's encryption:
+ * splicing between displays, another owner's display, payloads that do
+ * not open.
  */
 #include <stdlib.h>
 #include <string.h>
+#include <openssl/sha.h>
 
 #include "record_helpers.h"
 #include "unit.h"
@@ -447,6 +450,286 @@ START_TEST(test_relay_incidents)
 }
 END_TEST
 
+/* ---- Version 2: encryption, and what a keyless or foreign party can do ---- */
+
+/* Decode a whole record in @buf and apply @fx's verifier to it. */
+static enum cg_record_status check_buf(struct fixture *fx, const uint8_t *buf,
+				       size_t len, struct cg_verify_info *info)
+{
+	struct cg_record rec;
+	size_t used;
+
+	cg_record_decoder_reset(&fx->dec);
+	ck_assert_int_eq(cg_record_decode(&fx->dec, buf, len, &used, &rec),
+			 CG_RECORD_OK);
+	ck_assert_uint_eq(used, len);
+	return cg_verifier_check(fx->v, &rec, NOW, info);
+}
+
+/* A record of @f for the display of key @seed, JPEG "jpeg" (4 bytes). */
+static uint8_t *make(const struct test_frame *f, unsigned int seed,
+		     size_t *len)
+{
+	uint8_t key[CAMGUARD_KEY_LEN], *buf = NULL;
+
+	test_key(key, seed);
+	*len = test_record(f, key, NULL, "jpeg", 4, &buf);
+	ck_assert_uint_gt(*len, 0);
+	return buf;
+}
+
+/* An accepted record hands out its cleartext, which is not on the wire. */
+START_TEST(test_decrypts)
+{
+	struct cg_verify_info info;
+	struct test_frame f = base;
+	struct fixture fx;
+	size_t len;
+	uint8_t *buf = make(&f, 1, &len);
+
+	setup(&fx, NULL);
+	ck_assert_ptr_null(memmem(buf, len, "jpeg", 4));
+	ck_assert_int_eq(check_buf(&fx, buf, len, &info), CG_RECORD_OK);
+	ck_assert_uint_eq(info.payload_len, 4);
+	ck_assert_int_eq(memcmp(info.payload, "jpeg", 4), 0);
+	free(buf);
+	teardown(&fx);
+}
+END_TEST
+
+/*
+ * Two displays of one camera get one frame encrypted once: the same
+ * payload bytes, each with its own header. A relay splicing one's wrapped
+ * key or whole header into the other's record, or a payload of another
+ * frame under a genuine header, gets nothing accepted.
+ */
+START_TEST(test_splice_between_displays)
+{
+	struct test_frame fa = base, fb = base;
+	struct fixture fx;	/* display A, key 1 */
+	uint8_t *a, *b, *a2, *mix;
+	size_t la, lb, la2;
+
+	fb.channel_id = base.channel_id + 1;
+	a = make(&fa, 1, &la);
+	b = make(&fb, 2, &lb);
+	ck_assert_uint_eq(la, lb);
+	/* Encrypted once: the payloads are the same bytes. */
+	ck_assert_int_eq(memcmp(a + CG_RECORD_HEADER_LEN,
+				b + CG_RECORD_HEADER_LEN,
+				la - CG_RECORD_HEADER_LEN), 0);
+	ck_assert_int_ne(memcmp(a + CG_RECORD_OFF_WRAPPED_KEY,
+				b + CG_RECORD_OFF_WRAPPED_KEY,
+				CG_RECORD_WRAPPED_KEY_LEN), 0);
+	mix = malloc(la);
+	ck_assert_ptr_nonnull(mix);
+	setup(&fx, NULL);
+
+	/* B's record to A. */
+	ck_assert_int_eq(check_buf(&fx, b, lb, NULL), CG_RECORD_BAD_SEAL);
+	/* A's header with B's wrapped key. */
+	memcpy(mix, a, la);
+	memcpy(mix + CG_RECORD_OFF_WRAPPED_KEY, b + CG_RECORD_OFF_WRAPPED_KEY,
+	       CG_RECORD_WRAPPED_KEY_LEN);
+	ck_assert_int_eq(check_buf(&fx, mix, la, NULL), CG_RECORD_BAD_SEAL);
+	/* A's header with B's seal, or B's tag and kernel MAC. */
+	memcpy(mix, a, la);
+	memcpy(mix + CG_RECORD_OFF_SEAL, b + CG_RECORD_OFF_SEAL, 32);
+	ck_assert_int_eq(check_buf(&fx, mix, la, NULL), CG_RECORD_BAD_SEAL);
+	memcpy(mix, a, la);
+	memcpy(mix + CG_RECORD_OFF_TAG, b + CG_RECORD_OFF_TAG,
+	       CG_TAG_LEN + CAMGUARD_MAC_LEN);
+	ck_assert_int_eq(check_buf(&fx, mix, la, NULL), CG_RECORD_BAD_SEAL);
+	/* A's header, the payload of A's next frame (same length). */
+	fa.sequence++;
+	a2 = make(&fa, 1, &la2);
+	ck_assert_uint_eq(la2, la);
+	memcpy(mix, a, CG_RECORD_HEADER_LEN);
+	memcpy(mix + CG_RECORD_HEADER_LEN, a2 + CG_RECORD_HEADER_LEN,
+	       la - CG_RECORD_HEADER_LEN);
+	ck_assert_int_eq(check_buf(&fx, mix, la, NULL), CG_RECORD_BAD_PAYLOAD);
+	ck_assert_uint_eq(cg_verifier_stats(fx.v)->accepted, 0);
+	/* None of it left state: the genuine records go through, in order. */
+	ck_assert_int_eq(check_buf(&fx, a, la, NULL), CG_RECORD_OK);
+	ck_assert_int_eq(check_buf(&fx, a2, la2, NULL), CG_RECORD_OK);
+	/* B, with its own key, opens the shared payload too. */
+	{
+		struct fixture fxb;
+		struct cg_verify_info info;
+
+		setup(&fxb, NULL);
+		cg_verifier_free(fxb.v);
+		test_key(fxb.key, 2);
+		{
+			struct cg_verifier_config c = { .key = fxb.key };
+
+			fxb.v = cg_verifier_new(&c);
+		}
+		ck_assert_ptr_nonnull(fxb.v);
+		ck_assert_int_eq(check_buf(&fxb, b, lb, &info), CG_RECORD_OK);
+		ck_assert_int_eq(memcmp(info.payload, "jpeg", 4), 0);
+		teardown(&fxb);
+	}
+	free(a);
+	free(a2);
+	free(b);
+	free(mix);
+	teardown(&fx);
+}
+END_TEST
+
+/*
+ * The display of another owner knows its own channel key, hence its own
+ * seal and wrap keys and every content key of its own frames. With them
+ * it can make perfect records, of its own: under the victim's keys none
+ * verifies, whatever it claims in the tag, nor does its ciphertext pass
+ * under a genuine header of the victim's.
+ */
+START_TEST(test_other_owners_display)
+{
+	struct cg_verifier_config cfg = { .check_owner = true,
+					  .owner_uid = 1000 };
+	uint8_t okey[CAMGUARD_KEY_LEN], *mine, *theirs, *mix;
+	struct test_frame f = base, of = base;
+	struct cg_record_header h;
+	struct fixture fx;
+	size_t lm, lt;
+
+	setup(&fx, &cfg);
+	mine = make(&f, 1, &lm);
+	/* The foreign display's own frame, with the victim's ids claimed. */
+	of.owner_uid = 2000;
+	theirs = make(&of, 3, &lt);
+	ck_assert_int_eq(check_buf(&fx, theirs, lt, NULL), CG_RECORD_BAD_SEAL);
+	free(theirs);
+	of.owner_uid = 1000;	/* lying in the tag changes nothing */
+	theirs = make(&of, 3, &lt);
+	ck_assert_int_eq(check_buf(&fx, theirs, lt, NULL), CG_RECORD_BAD_SEAL);
+
+	/* Its ciphertext (same length) under the victim's genuine header. */
+	ck_assert_uint_eq(lt, lm);
+	mix = malloc(lm);
+	ck_assert_ptr_nonnull(mix);
+	memcpy(mix, mine, CG_RECORD_HEADER_LEN);
+	memcpy(mix + CG_RECORD_HEADER_LEN, theirs + CG_RECORD_HEADER_LEN,
+	       lm - CG_RECORD_HEADER_LEN);
+	/* Same frame fields, same test content key: make it differ. */
+	mix[CG_RECORD_HEADER_LEN] ^= 1;
+	ck_assert_int_eq(check_buf(&fx, mix, lm, NULL), CG_RECORD_BAD_PAYLOAD);
+
+	/* And it cannot read the victim's frame: its wrap key fails. */
+	test_key(okey, 3);
+	{
+		struct cg_record_keys *ok = cg_record_keys_new(okey);
+		struct cg_record rec;
+		uint8_t plain[64];
+		size_t used, n;
+
+		ck_assert_ptr_nonnull(ok);
+		cg_record_decoder_reset(&fx.dec);
+		ck_assert_int_eq(cg_record_decode(&fx.dec, mine, lm, &used,
+						  &rec), CG_RECORD_OK);
+		ck_assert_int_eq(cg_record_check_seal(ok, &rec),
+				 CG_RECORD_BAD_SEAL);
+		ck_assert_int_eq(cg_record_open(ok, &rec, plain, &n),
+				 CG_RECORD_DECRYPT_FAILED);
+		ck_assert_uint_eq(n, 0);
+		cg_record_keys_free(ok);
+	}
+	ck_assert_int_eq(cg_record_header_unpack(mine, 4096, &h), CG_RECORD_OK);
+	ck_assert_int_eq(check_buf(&fx, mine, lm, NULL), CG_RECORD_OK);
+	free(mine);
+	free(theirs);
+	free(mix);
+	teardown(&fx);
+}
+END_TEST
+
+/*
+ * Records whose seal is good but whose payload does not open: what only
+ * a broken sender (or one holding the key) could make, refused as
+ * decrypt_failed and leaving no state.
+ */
+START_TEST(test_decrypt_failed)
+{
+	struct test_frame f = base;
+	struct fixture fx;
+	uint8_t *buf, *bad;
+	size_t len;
+
+	setup(&fx, NULL);
+	buf = make(&f, 1, &len);
+	bad = malloc(len);
+	ck_assert_ptr_nonnull(bad);
+
+	/* The wrapped key is not a key wrapped under this wrap key. */
+	memcpy(bad, buf, len);
+	bad[CG_RECORD_OFF_WRAPPED_KEY + 3] ^= 0x10;
+	ck_assert_int_eq(test_reseal(bad, len, fx.key), 0);
+	ck_assert_int_eq(check_buf(&fx, bad, len, NULL),
+			 CG_RECORD_DECRYPT_FAILED);
+	/* The GCM tag is wrong (the digest names the bad bytes). */
+	memcpy(bad, buf, len);
+	bad[len - 1] ^= 0x01;
+	SHA256(bad + CG_RECORD_HEADER_LEN, len - CG_RECORD_HEADER_LEN,
+	       bad + CG_RECORD_OFF_DIGEST);
+	ck_assert_int_eq(test_reseal(bad, len, fx.key), 0);
+	ck_assert_int_eq(check_buf(&fx, bad, len, NULL),
+			 CG_RECORD_DECRYPT_FAILED);
+	/* The associated data changed: the capture time. */
+	memcpy(bad, buf, len);
+	bad[CG_RECORD_OFF_CAPTURE_NS] ^= 0x01;
+	ck_assert_int_eq(test_reseal(bad, len, fx.key), 0);
+	ck_assert_int_eq(check_buf(&fx, bad, len, NULL),
+			 CG_RECORD_DECRYPT_FAILED);
+	/* A payload shorter than a GCM tag. */
+	{
+		uint8_t shortrec[CG_RECORD_HEADER_LEN + 15];
+
+		memcpy(shortrec, buf, CG_RECORD_HEADER_LEN);
+		memset(shortrec + CG_RECORD_HEADER_LEN, 0xab, 15);
+		shortrec[CG_RECORD_OFF_PAYLOAD_LEN] = 15;
+		SHA256(shortrec + CG_RECORD_HEADER_LEN, 15,
+		       shortrec + CG_RECORD_OFF_DIGEST);
+		ck_assert_int_eq(test_reseal(shortrec, sizeof(shortrec),
+					     fx.key), 0);
+		ck_assert_int_eq(check_buf(&fx, shortrec, sizeof(shortrec),
+					   NULL), CG_RECORD_DECRYPT_FAILED);
+	}
+	ck_assert_uint_eq(rejected(&fx, CG_RECORD_DECRYPT_FAILED), 4);
+	/* The genuine record, same sequence, is still the first accepted. */
+	ck_assert_int_eq(check_buf(&fx, buf, len, NULL), CG_RECORD_OK);
+	ck_assert_uint_eq(cg_verifier_stats(fx.v)->accepted, 1);
+	/* The sender can re-encrypt after editing: then it opens again. */
+	memcpy(bad, buf, len);
+	bad[CG_RECORD_OFF_CAPTURE_NS] ^= 0x01;
+	bad[CG_RECORD_OFF_SEQUENCE] += 1;
+	ck_assert_int_eq(test_reencrypt(bad, len, fx.key, "jpeg", 4), 0);
+	/* (The tag still says the old sequence.) */
+	ck_assert_int_eq(check_buf(&fx, bad, len, NULL),
+			 CG_RECORD_TAG_MISMATCH);
+	free(buf);
+	free(bad);
+	teardown(&fx);
+}
+END_TEST
+
+/* Version 1 (cleartext, 152-byte header) is refused: no downgrade. */
+START_TEST(test_version1_refused)
+{
+	static const uint8_t v1[] = "CGRD\x01\x01\x98\x00";
+	struct fixture fx;
+	struct cg_record rec;
+	size_t used;
+
+	setup(&fx, NULL);
+	ck_assert_int_eq(cg_record_decode(&fx.dec, v1, 8, &used, &rec),
+			 CG_RECORD_BAD_VERSION);
+	ck_assert_uint_le(used, 8);
+	teardown(&fx);
+}
+END_TEST
+
 Suite *verifier_suite(void)
 {
 	Suite *s = suite_create("verifier");
@@ -468,6 +751,14 @@ Suite *verifier_suite(void)
 
 	tc = tcase_create("incidents");
 	tcase_add_test(tc, test_relay_incidents);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("encryption");
+	tcase_add_test(tc, test_decrypts);
+	tcase_add_test(tc, test_splice_between_displays);
+	tcase_add_test(tc, test_other_owners_display);
+	tcase_add_test(tc, test_decrypt_failed);
+	tcase_add_test(tc, test_version1_refused);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -25,8 +25,8 @@
 
 static const char usage_text[] =
 "usage: " PROG " --pairing FILE [OPTIONS]\n"
-"Connect to camguardd as the pairing file says, verify every record, decode\n"
-"the frames and report.\n"
+"Connect to camguardd as the pairing file says, verify and decrypt every\n"
+"record, decode the frames and report.\n"
 "\n"
 "  --pairing FILE        the display's pairing file (required)\n"
 "  --connect HOST:PORT   connect here instead of the pairing's address\n"
@@ -174,7 +174,7 @@ static int view_setup(struct view *v)
 		fprintf(stderr, PROG ": TLS: %s\n", err);
 		return -EIO;
 	}
-	v->seal_key = cg_hmac_new(v->pairing.key);
+	v->seal_key = cg_record_keys_new(v->pairing.key);
 	{
 		const struct cg_verifier_config cfg = {
 			.key = v->pairing.key,
@@ -201,7 +201,7 @@ static void view_cleanup(struct view *v)
 {
 	cg_record_decoder_release(&v->dec);
 	cg_verifier_free(v->ver);
-	cg_hmac_free(v->seal_key);
+	cg_record_keys_free(v->seal_key);
 	SSL_CTX_free(v->ctx);
 	free(v->rbuf);
 	cg_pairing_clear(&v->pairing);

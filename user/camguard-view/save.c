@@ -1,5 +1,8 @@
 // SPDX-License-Identifier: MIT
-/* camguard-view --save DIR: accepted frames as DIR/<stream>-<seq>.jpg. */
+/*
+ * camguard-view --save DIR: accepted frames as DIR/<stream>-<seq>.jpg,
+ * the decrypted JPEG (the verifier's cleartext, not the record's payload).
+ */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -8,7 +11,8 @@
 
 #include "view.h"
 
-void view_save_frame(struct view *v, const struct cg_record *rec)
+void view_save_frame(struct view *v, const struct cg_record *rec,
+		     const struct cg_verify_info *info)
 {
 	char path[4096];
 	int fd, ret;
@@ -26,7 +30,7 @@ void view_save_frame(struct view *v, const struct cg_record *rec)
 		ret = -errno;
 		goto fail;
 	}
-	ret = view_write_all(fd, (const char *)rec->payload, rec->hdr.payload_len);
+	ret = view_write_all(fd, (const char *)info->payload, info->payload_len);
 	if (close(fd) && !ret)
 		ret = -errno;
 	if (!ret) {

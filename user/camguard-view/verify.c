@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: MIT
 /*
- * camguard-view: every record decoded and verified (verifier.h), the JPEG
- * of an accepted one decoded and, with --expect-owner, the owner stamped
- * into its pixels checked: the ground truth the incident tests rely on,
- * independent of tags and seals.
+ * camguard-view: every record decoded, verified and decrypted
+ * (verifier.h), the JPEG of an accepted one decoded and, with
+ * --expect-owner, the owner stamped into its pixels checked: the ground
+ * truth the incident tests rely on, independent of tags and seals.
  */
 #include <errno.h>
 #include <string.h>
@@ -87,7 +87,8 @@ static void view_accepted(struct view *v, const struct cg_record *rec,
 			info->tag.sequence);
 
 	/* Greyscale is all a check needs, and it is a raw GREY frame. */
-	ret = cg_jpeg_decode(rec->payload, rec->hdr.payload_len, CG_JPEG_GREY,
+	/* The verifier's cleartext: the record's payload is encrypted. */
+	ret = cg_jpeg_decode(info->payload, info->payload_len, CG_JPEG_GREY,
 			     CG_STAMP_MAX_DIM, &img);
 	if (ret) {
 		if (!v->decode_errors++)
@@ -101,7 +102,7 @@ static void view_accepted(struct view *v, const struct cg_record *rec,
 	cg_jpeg_image_free(&img);
 
 	if (v->opt.save_dir && (s->accepted - 1) % v->opt.save_every == 0)
-		view_save_frame(v, rec);
+		view_save_frame(v, rec, info);
 	if (v->opt.frames && s->accepted >= v->opt.frames)
 		v->frames_reached = true;
 }

@@ -68,7 +68,7 @@ struct view {
 	uint8_t fingerprint[CG_FINGERPRINT_LEN];
 
 	SSL_CTX *ctx;
-	struct cg_hmac *seal_key;
+	struct cg_record_keys *seal_key;	/* the decoder's seal check */
 	struct cg_record_decoder dec;
 	struct cg_verifier *ver;
 	uint8_t *rbuf;
@@ -98,7 +98,8 @@ void view_log_reject(struct view *v, const struct cg_record *rec,
 		     enum cg_record_status st);
 
 /* save.c */
-void view_save_frame(struct view *v, const struct cg_record *rec);
+void view_save_frame(struct view *v, const struct cg_record *rec,
+		     const struct cg_verify_info *info);
 
 /* stats.c */
 void view_stats_line(struct view *v);

@@ -13,7 +13,7 @@
  *   channel.c     the worker's netlink socket: channels, frame events;
  *                 tells the supervisor when a display's channel is cut
  *   frame.c       one dequeued frame: digest check against the kernel's
- *                 event, encode once, seal per display
+ *                 event, encode and encrypt once, seal a header per display
  *   display.c     display connections: TLS, authentication, output queue
  *
  * Ownership: the supervisor owns the config, the listen sockets and the
@@ -41,6 +41,7 @@
 #include "config.h"
 #include "frametag.h"
 #include "hmac.h"
+#include "record.h"
 #include "transport.h"
 
 #define CG_DAEMON_NAME		"camguardd"
@@ -317,7 +318,7 @@ struct cg_display {
 	struct cg_camera *cam;		/* NULL: refused at start */
 	bool usable;			/* pairing loaded, channel attached */
 	uint8_t key[CAMGUARD_KEY_LEN];	/* wiped at exit */
-	struct cg_hmac *hmac;		/* record seals */
+	struct cg_record_keys *keys;	/* record seal and wrap keys */
 	struct cg_channel *chan;	/* in the worker's chans[] */
 	struct cg_conn *conn;		/* the authenticated one, or NULL */
 	struct cg_display_stats st;
@@ -382,8 +383,20 @@ int cg_channel_event(uint8_t cmd, struct nlattr **a, void *arg);
 const struct cg_frame_event *cg_channel_find(const struct cg_channel *ch,
 					     uint32_t sequence);
 
+/*
+ * One frame's encrypted payload, shared by the records of all its displays
+ * (frame.c makes it with one reference; each display queue takes one).
+ * Only ciphertext: nothing in it is secret.
+ */
+struct cg_payload {
+	unsigned int refs;
+	size_t len;
+	uint8_t data[];
+};
+
 /* frame.c */
 int cg_frame_handle(struct cg_worker *w, struct cg_camera *cam);
+void cg_payload_put(struct cg_payload *p);
 
 /* display.c */
 void cg_display_accept(struct cg_worker *w, int fd, uint32_t index);
@@ -393,7 +406,8 @@ int cg_display_fd(const struct cg_conn *c);
 struct cg_conn *cg_display_next(const struct cg_conn *c);
 bool cg_display_room(struct cg_display *d);
 void cg_display_queue(struct cg_worker *w, struct cg_display *d,
-		      uint8_t *rec, size_t len);
+		      const uint8_t header[CG_RECORD_HEADER_LEN],
+		      struct cg_payload *payload);
 void cg_display_deadlines(struct cg_worker *w, uint64_t now, int *timeout);
 void cg_display_timeouts(struct cg_worker *w, uint64_t now);
 void cg_display_reap(struct cg_worker *w);

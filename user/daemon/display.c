@@ -15,11 +15,14 @@
  * queued, or no progress at all for idle_timeout, closes it.
  *
  * Ownership: the worker's list (w->conns) owns every connection; a display
- * points at its authenticated one (d->conn) without owning it. Queued
- * records are heap buffers owned by the queue. Closing marks a connection
- * dead and frees its socket, TLS state and queue at once; the struct itself
- * is freed by cg_display_reap() after the poll loop, so pollfd indices and
- * list walks stay valid meanwhile.
+ * points at its authenticated one (d->conn) without owning it. A queued
+ * record is its own header, copied into the queue, and a reference to the
+ * frame's encrypted payload, which the displays of that frame share
+ * (struct cg_payload, freed with its last reference). Closing marks a
+ * connection dead and frees its socket, TLS state and queue at once (its
+ * payload references dropped); the struct itself is freed by
+ * cg_display_reap() after the poll loop, so pollfd indices and list walks
+ * stay valid meanwhile.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -50,8 +53,8 @@ enum conn_state {
 };
 
 struct cg_outrec {
-	uint8_t *buf;
-	size_t len;
+	uint8_t header[CG_RECORD_HEADER_LEN];
+	struct cg_payload *payload;	/* one reference */
 };
 
 struct cg_conn {
@@ -103,7 +106,7 @@ static void peer_name(int fd, char *buf, size_t size)
 static void queue_free(struct cg_conn *c)
 {
 	while (c->q_count) {
-		free(c->q[c->q_head].buf);
+		cg_payload_put(c->q[c->q_head].payload);
 		c->q_head = (c->q_head + 1) % c->q_cap;
 		c->q_count--;
 	}
@@ -358,9 +361,19 @@ static void flush_output(struct cg_worker *w, struct cg_conn *c)
 
 	while (!c->dead && c->q_count) {
 		struct cg_outrec *r = &c->q[c->q_head];
-		size_t left = r->len - c->q_off;
+		size_t len = CG_RECORD_HEADER_LEN + r->payload->len, left;
+		const uint8_t *from;
 
-		ret = SSL_write(c->ssl, r->buf + c->q_off,
+		/* Two pieces, the display's header then the shared payload. */
+		if (c->q_off < CG_RECORD_HEADER_LEN) {
+			from = r->header + c->q_off;
+			left = CG_RECORD_HEADER_LEN - c->q_off;
+		} else {
+			from = r->payload->data +
+			       (c->q_off - CG_RECORD_HEADER_LEN);
+			left = len - c->q_off;
+		}
+		ret = SSL_write(c->ssl, from,
 				left > INT32_MAX ? INT32_MAX : (int)left);
 		if (ret <= 0) {
 			tls_wait(w, c, ret, "writing");
@@ -369,10 +382,10 @@ static void flush_output(struct cg_worker *w, struct cg_conn *c)
 		c->want_write = false;
 		c->last_io_ms = c->last_write_ms = cg_now_ms();
 		c->q_off += (size_t)ret;
-		if (c->q_off < r->len)
+		if (c->q_off < len)
 			continue;
-		free(r->buf);
-		r->buf = NULL;
+		cg_payload_put(r->payload);
+		r->payload = NULL;
 		c->q_off = 0;
 		c->q_head = (c->q_head + 1) % c->q_cap;
 		c->q_count--;
@@ -434,23 +447,26 @@ bool cg_display_room(struct cg_display *d)
 	return true;
 }
 
-/* Queue @rec (@len bytes, heap; owned by the queue from here on). */
+/*
+ * Queue a record: @header (copied) and @payload (a new reference is
+ * taken; the caller keeps its own).
+ */
 void cg_display_queue(struct cg_worker *w, struct cg_display *d,
-		      uint8_t *rec, size_t len)
+		      const uint8_t header[CG_RECORD_HEADER_LEN],
+		      struct cg_payload *payload)
 {
 	struct cg_conn *c = d->conn;
 	struct cg_outrec *r;
 
 	(void)w;
-	if (!cg_display_room(d)) {
-		free(rec);
+	if (!cg_display_room(d))
 		return;
-	}
 	if (!c->q_count)
 		c->last_write_ms = cg_now_ms();
 	r = &c->q[(c->q_head + c->q_count) % c->q_cap];
-	r->buf = rec;
-	r->len = len;
+	memcpy(r->header, header, CG_RECORD_HEADER_LEN);
+	payload->refs++;
+	r->payload = payload;
 	c->q_count++;
 }
 
@@ -536,8 +552,8 @@ unsigned int cg_display_revoke(struct cg_worker *w, struct cg_display *d)
 	if (d->usable && d->cam && d->cam->n_displays)
 		d->cam->n_displays--;
 	d->usable = false;
-	cg_hmac_free(d->hmac);
-	d->hmac = NULL;
+	cg_record_keys_free(d->keys);
+	d->keys = NULL;
 	OPENSSL_cleanse(d->key, sizeof(d->key));
 	return closed;
 }

@@ -12,19 +12,24 @@
  *   3. SHA-256 of the bytes dequeued must be the digest in the tag, or the
  *      frame is dropped (digest_mismatch); no event: missing_event; a tag
  *      without digest, or of memory others may reach: unverified;
- *   4. encode JPEG once, then for every watching display a record with
- *      the raw tag and MAC of ITS channel's event, sealed under ITS key,
- *      queued on its connection (which may drop it when full).
+ *   4. encode JPEG once and encrypt it once under a fresh random content
+ *      key (record version 2), then for every watching display a header
+ *      with the raw tag and MAC of ITS channel's event and the content key
+ *      wrapped under ITS wrap key, sealed under ITS seal key, queued on its
+ *      connection with the shared payload (which may drop it when full).
+ *      A display costs a 256-byte header, not a pass over the payload.
  *
  * The frame's bytes are only read while the buffer is dequeued; the JPEG
- * lives in the encoder until the next frame; each record is a heap copy
- * owned by the connection's queue from cg_display_queue() on.
+ * lives in the encoder until the next frame and never leaves the worker
+ * in clear; the content key lives on this stack for one frame and is
+ * wiped; the encrypted payload is reference counted (struct cg_payload),
+ * one reference per queued record.
  */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include <openssl/evp.h>
+#include <openssl/crypto.h>
 
 #include "daemon.h"
 #include "jpeg.h"
@@ -40,18 +45,6 @@ static uint64_t clock_ns(clockid_t id)
 
 	clock_gettime(id, &ts);
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
-/* SHA-256 of the bytes dequeued, as the kernel computes a tag's digest. */
-static int frame_digest(const void *data, size_t len,
-			uint8_t digest[CAMGUARD_DIGEST_LEN])
-{
-	unsigned int n = 0;
-
-	if (!EVP_Digest(data, len, digest, &n, EVP_sha256(), NULL) ||
-	    n != CAMGUARD_DIGEST_LEN)
-		return -EIO;
-	return 0;
 }
 
 /*
@@ -105,39 +98,119 @@ static unsigned int find_events(struct cg_display **ds, unsigned int n,
 	return missing;
 }
 
+void cg_payload_put(struct cg_payload *p)
+{
+	if (p && !--p->refs)
+		free(p);
+}
+
+/* The header fields every display's record of @f shares. */
+static void frame_header(const struct cg_frame *f,
+			 const struct cg_frame_event *ev, size_t payload_len,
+			 struct cg_record_header *h)
+{
+	uint64_t now = clock_ns(CLOCK_REALTIME);
+
+	memset(h, 0, sizeof(*h));
+	h->version = CG_RECORD_VERSION;
+	h->payload_type = CG_RECORD_TYPE_JPEG;
+	h->payload_len = (uint32_t)payload_len;
+	h->sequence = f->sequence;
+	/* Same for every display: stream ids come from the kernel per camera. */
+	h->stream_id = ev->stream_id;
+	h->capture_ns = now - clock_ns(CLOCK_MONOTONIC) + f->mono_ns;
+	h->send_ns = now;
+}
+
+/*
+ * Encrypt @jpeg once into a new payload (one reference, the caller's),
+ * under @ck, for header fields @h. NULL on failure (counted by the caller).
+ */
+static struct cg_payload *encrypt_once(const struct cg_record_header *h,
+				       const uint8_t *ck, const uint8_t *jpeg,
+				       size_t jpeg_len,
+				       uint8_t digest[CG_RECORD_DIGEST_LEN])
+{
+	size_t len = cg_record_payload_len(jpeg_len);
+	struct cg_payload *p = malloc(sizeof(*p) + len);
+
+	if (!p)
+		return NULL;
+	p->refs = 1;
+	p->len = len;
+	if (cg_record_encrypt(h, ck, jpeg, jpeg_len, p->data, digest)) {
+		free(p);
+		return NULL;
+	}
+	return p;
+}
+
+/* @d's header for the frame, sealed, and queued with the shared payload. */
 static void seal_and_queue(struct cg_worker *w, struct cg_display *d,
 			   const struct cg_frame_event *ev,
-			   const struct cg_frame *f, const uint8_t *jpeg,
-			   size_t jpeg_len)
+			   const struct cg_record_header *common,
+			   const uint8_t *ck, const uint8_t *digest,
+			   struct cg_payload *payload)
 {
-	struct cg_record_header h = {
-		.version = CG_RECORD_VERSION,
-		.payload_type = CG_RECORD_TYPE_JPEG,
-		.channel_id = d->chan->id,
-		.sequence = f->sequence,
-		.stream_id = ev->stream_id,
-	};
-	size_t len = cg_record_wire_len(jpeg_len);
-	uint8_t *rec;
-	long n;
+	uint8_t header[CG_RECORD_HEADER_LEN];
+	struct cg_record_header h = *common;
 
-	h.capture_ns = clock_ns(CLOCK_REALTIME) - clock_ns(CLOCK_MONOTONIC) +
-		       f->mono_ns;
-	h.send_ns = clock_ns(CLOCK_REALTIME);
+	h.channel_id = d->chan->id;
 	memcpy(h.tag, ev->tag, CG_TAG_LEN);
 	memcpy(h.kernel_mac, ev->mac, CAMGUARD_MAC_LEN);
-	rec = malloc(len);
-	if (!rec) {
+	if (cg_record_seal_header(d->keys, &h, ck, digest, header) < 0) {
 		d->cam->st.errors++;
 		return;
 	}
-	n = cg_record_encode(&h, jpeg, jpeg_len, d->hmac, rec, len);
-	if (n < 0) {
-		d->cam->st.errors++;
-		free(rec);
-		return;
+	cg_display_queue(w, d, header, payload);
+}
+
+/*
+ * Step 4 for the displays in @ds that have their event: one content key,
+ * one encryption, a sealed header each.
+ */
+static void send_frame(struct cg_worker *w, struct cg_camera *cam,
+		       const struct cg_frame *f, struct cg_display **ds,
+		       const struct cg_frame_event **ev, unsigned int n,
+		       const uint8_t *jpeg, size_t jpeg_len)
+{
+	uint8_t ck[CG_RECORD_CONTENT_KEY_LEN], digest[CG_RECORD_DIGEST_LEN];
+	const struct cg_frame_event *first = NULL;
+	struct cg_record_header common;
+	struct cg_payload *payload = NULL;
+	unsigned int i;
+
+	for (i = 0; i < n && !first; i++)
+		first = ev[i];
+	frame_header(f, first, cg_record_payload_len(jpeg_len), &common);
+	if (!cg_record_content_key(ck))
+		payload = encrypt_once(&common, ck, jpeg, jpeg_len, digest);
+	if (!payload) {
+		cam->st.errors++;
+		frame_problem(cam, CG_FRAME_ENCODE_FAILED,
+			      "no content key, or encryption failed",
+			      f->sequence, cam->st.errors);
+		goto out;
 	}
-	cg_display_queue(w, d, rec, (size_t)n);
+	for (i = 0; i < n; i++) {
+		if (!ev[i]) {
+			/* This display's event is late or lost: only it skips. */
+			cam->st.missing_event++;
+			continue;
+		}
+		/*
+		 * The events of one frame name one stream: the kernel's
+		 * stream is per camera, whichever channel it is sent to.
+		 */
+		if (ev[i]->stream_id != common.stream_id) {
+			cam->st.errors++;
+			continue;
+		}
+		seal_and_queue(w, ds[i], ev[i], &common, ck, digest, payload);
+	}
+	cg_payload_put(payload);
+out:
+	OPENSSL_cleanse(ck, sizeof(ck));
 }
 
 static void frame_process(struct cg_worker *w, struct cg_camera *cam,
@@ -193,7 +266,8 @@ static void frame_process(struct cg_worker *w, struct cg_camera *cam,
 			return;
 		}
 		if (!have) {
-			if (frame_digest(f->data, f->len, digest) < 0) {
+			/* As the kernel computes a tag's digest. */
+			if (cg_sha256(f->data, f->len, digest) < 0) {
 				cam->st.errors++;
 				return;
 			}
@@ -232,21 +306,15 @@ static void frame_process(struct cg_worker *w, struct cg_camera *cam,
 		return;
 	}
 	cam->st.encoded++;
-	if (jpeg_len > w->max_payload) {
+	/* max_payload bounds the payload as sent: JPEG and GCM tag. */
+	if (cg_record_payload_len(jpeg_len) > w->max_payload) {
 		cam->st.too_big++;
 		frame_problem(cam, CG_FRAME_TOO_BIG,
 			      "JPEG above max_record_size", f->sequence,
 			      cam->st.too_big);
 		return;
 	}
-	for (i = 0; i < n; i++) {
-		if (!ev[i]) {
-			/* This display's event is late or lost: only it skips. */
-			cam->st.missing_event++;
-			continue;
-		}
-		seal_and_queue(w, ds[i], ev[i], f, jpeg, jpeg_len);
-	}
+	send_frame(w, cam, f, ds, ev, n, jpeg, jpeg_len);
 }
 
 /*

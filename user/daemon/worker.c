@@ -97,8 +97,8 @@ static void load_pairing(struct cg_worker *w, struct cg_display *d)
 		cg_warn(d->mod, "pairing file %s pins another certificate than its owner's identity: the display will refuse camguardd (revoke and pair it again)",
 			d->cfg->pairing);
 	memcpy(d->key, p.key, sizeof(d->key));
-	d->hmac = cg_hmac_new(d->key);
-	if (!d->hmac) {
+	d->keys = cg_record_keys_new(d->key);
+	if (!d->keys) {
 		cg_err(d->mod, "refused: out of memory");
 		goto out;
 	}
@@ -468,7 +468,7 @@ static void worker_free(struct cg_worker *w)
 	if (w->nl_open)
 		cg_nl_close(&w->nl);
 	for (i = 0; i < w->n_displays; i++) {
-		cg_hmac_free(w->displays[i].hmac);
+		cg_record_keys_free(w->displays[i].keys);
 		OPENSSL_cleanse(w->displays[i].key, CAMGUARD_KEY_LEN);
 	}
 	if (w->jpeg)

@@ -23,7 +23,7 @@
 #define DEF_JPEG_QUALITY		80
 #define DEF_MAX_DISPLAYS_PER_OWNER	16	/* the module's max_channels_per_user */
 #define DEF_MAX_RECORD_SIZE		(CG_RECORD_DEFAULT_MAX_PAYLOAD + \
-					 CG_RECORD_HEADER_LEN + CG_RECORD_SEAL_LEN)
+					 CG_RECORD_HEADER_LEN)
 #define DEF_MAX_CONNECTIONS		64
 #define DEF_MAX_HELLO_PER_PEER		8
 #define DEF_MAX_QUEUED_RECORDS		4
@@ -34,7 +34,7 @@
 
 #define MIN_RECORD_SIZE			4096
 #define MAX_RECORD_SIZE			((uint64_t)CG_RECORD_MAX_PAYLOAD_LIMIT + \
-					 CG_RECORD_HEADER_LEN + CG_RECORD_SEAL_LEN)
+					 CG_RECORD_HEADER_LEN)
 
 struct cg_parser;
 
@@ -848,8 +848,8 @@ int cg_config_find_display(const struct cg_config *cfg, const char *name)
 
 size_t cg_config_max_payload(const struct cg_config *cfg)
 {
-	return (size_t)(cfg->limits.max_record_size - CG_RECORD_HEADER_LEN -
-			CG_RECORD_SEAL_LEN);
+	/* The seal is inside the header (record version 2). */
+	return (size_t)(cfg->limits.max_record_size - CG_RECORD_HEADER_LEN);
 }
 
 /* The system's user database. */

@@ -2,10 +2,12 @@
 /*
  * Record verification for displays. The seal is checked first, so that
  * nothing sent by someone without the key reaches the later rules or
- * changes the per-camera stream state.
+ * changes the per-camera stream state; the payload is decrypted last, into
+ * a buffer the verifier owns and wipes.
  */
 #include <stdlib.h>
 #include <string.h>
+#include <openssl/crypto.h>
 
 #include "verifier.h"
 
@@ -18,8 +20,10 @@ struct cg_camera_state {
 
 struct cg_verifier {
 	struct cg_verifier_config cfg;	/* key pointers cleared after use */
-	struct cg_hmac *seal_key;
+	struct cg_record_keys *keys;	/* seal and wrap */
 	struct cg_hmac *tag_key;	/* NULL: kernel MAC not checked */
+	uint8_t *plain;			/* the last decrypted payload */
+	size_t plain_cap;
 	struct cg_camera_state cameras[CG_VERIFIER_MAX_CAMERAS];
 	struct cg_verifier_stats stats;
 };
@@ -34,13 +38,16 @@ struct cg_verifier *cg_verifier_new(const struct cg_verifier_config *cfg)
 	if (!v)
 		return NULL;
 	v->cfg = *cfg;
-	/* Only the HMAC contexts keep the keys; the caller owns its copy. */
+	/*
+	 * Only the derived keys and the HMAC contexts keep key material,
+	 * wiped when freed; the caller owns its copy of the channel key.
+	 */
 	v->cfg.key = NULL;
 	v->cfg.tag_key = NULL;
-	v->seal_key = cg_hmac_new(cfg->key);
+	v->keys = cg_record_keys_new(cfg->key);
 	if (cfg->tag_key)
 		v->tag_key = cg_hmac_new(cfg->tag_key);
-	if (!v->seal_key || (cfg->tag_key && !v->tag_key)) {
+	if (!v->keys || (cfg->tag_key && !v->tag_key)) {
 		cg_verifier_free(v);
 		return NULL;
 	}
@@ -51,8 +58,11 @@ void cg_verifier_free(struct cg_verifier *v)
 {
 	if (!v)
 		return;
-	cg_hmac_free(v->seal_key);
+	cg_record_keys_free(v->keys);
 	cg_hmac_free(v->tag_key);
+	if (v->plain)
+		OPENSSL_cleanse(v->plain, v->plain_cap);
+	free(v->plain);
 	free(v);
 }
 
@@ -120,7 +130,7 @@ static struct cg_camera_state *cg_camera_slot(struct cg_verifier *v,
  */
 static enum cg_record_status cg_check_order(struct cg_verifier *v,
 					    const struct cg_frame_tag *tag,
-					    struct cg_verify_info *info)
+					    struct cg_camera_state **slot)
 {
 	struct cg_camera_state *cam = cg_camera_slot(v, tag->camera);
 
@@ -133,7 +143,15 @@ static enum cg_record_status cg_check_order(struct cg_verifier *v,
 		    tag->sequence <= cam->last_sequence)
 			return CG_RECORD_REPLAY;
 	}
+	*slot = cam;
+	return CG_RECORD_OK;
+}
 
+/* An accepted record moves its camera's state forward. */
+static void cg_commit_order(struct cg_camera_state *cam,
+			    const struct cg_frame_tag *tag,
+			    struct cg_verify_info *info)
+{
 	info->new_stream = !cam->used || tag->stream_id != cam->stream_id;
 	info->previous_stream = cam->used && info->new_stream ?
 				cam->stream_id : 0;
@@ -144,7 +162,41 @@ static enum cg_record_status cg_check_order(struct cg_verifier *v,
 	cam->camera = tag->camera;
 	cam->stream_id = tag->stream_id;
 	cam->last_sequence = tag->sequence;
-	return CG_RECORD_OK;
+}
+
+/* Room for a decrypted payload; the old buffer is wiped, not realloc'd. */
+static int cg_plain_reserve(struct cg_verifier *v, size_t size)
+{
+	uint8_t *buf;
+
+	if (v->plain_cap >= size)
+		return 0;
+	buf = malloc(size);
+	if (!buf)
+		return -1;
+	if (v->plain) {
+		OPENSSL_cleanse(v->plain, v->plain_cap);
+		free(v->plain);
+	}
+	v->plain = buf;
+	v->plain_cap = size;
+	return 0;
+}
+
+static enum cg_record_status cg_decrypt(struct cg_verifier *v,
+					const struct cg_record *rec,
+					struct cg_verify_info *info)
+{
+	enum cg_record_status st;
+	size_t n = rec->hdr.payload_len;
+
+	/* At least one byte, so an empty payload has a buffer too. */
+	if (cg_plain_reserve(v, n ? n : 1))
+		return CG_RECORD_NO_MEMORY;
+	st = cg_record_open(v->keys, rec, v->plain, &info->payload_len);
+	if (st == CG_RECORD_OK)
+		info->payload = v->plain;
+	return st;
 }
 
 static enum cg_record_status cg_verify(struct cg_verifier *v,
@@ -152,9 +204,10 @@ static enum cg_record_status cg_verify(struct cg_verifier *v,
 				       uint64_t now_ns,
 				       struct cg_verify_info *info)
 {
+	struct cg_camera_state *cam = NULL;
 	enum cg_record_status st;
 
-	st = cg_record_check_seal(v->seal_key, rec);
+	st = cg_record_check_seal(v->keys, rec);
 	if (st != CG_RECORD_OK)
 		return st;
 	cg_frame_tag_unpack(rec->hdr.tag, &info->tag);
@@ -164,7 +217,12 @@ static enum cg_record_status cg_verify(struct cg_verifier *v,
 	if (v->cfg.max_age_ns &&
 	    !cg_fresh(rec->hdr.send_ns, now_ns, v->cfg.max_age_ns))
 		return CG_RECORD_STALE;
-	return cg_check_order(v, &info->tag, info);
+	st = cg_check_order(v, &info->tag, &cam);
+	if (st == CG_RECORD_OK)
+		st = cg_decrypt(v, rec, info);
+	if (st == CG_RECORD_OK)
+		cg_commit_order(cam, &info->tag, info);
+	return st;
 }
 
 enum cg_record_status cg_verifier_check(struct cg_verifier *v,
