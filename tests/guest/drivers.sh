@@ -113,6 +113,34 @@ log_has() {
 	tail -n +$(($1 + 1)) "$CG_W_LOG" | grep -qE "$2"
 }
 
+# one_camera_conf PORT CAMERA KEY VALUE SIZE FPS DISPLAY: camguardd's
+# config with one YUYV camera of cgalice (KEY: id or device) and one
+# display of hers, paired.
+one_camera_conf() {
+	cat >"$CG_W_CONF" <<EOF
+[listen]
+address = 127.0.0.1:$1
+identities = $CG_W/identities
+control_socket = $CG_W/camguardd.ctl
+
+[limits]
+restart_backoff_max = 500ms
+
+[camera $2]
+$3 = $4
+owner = cgalice
+format = YUYV
+size = $5
+fps = $6
+
+[display $7]
+owner = cgalice
+camera = $2
+pairing = $CG_W/displays/$7.pair
+EOF
+	cg_world_pair "$7" "127.0.0.1:$1"
+}
+
 module_loaded() {
 	grep -q "^$1 " /proc/modules
 }
@@ -212,25 +240,7 @@ cg_world_init
 cg_world_users alice:2101 bob:2102
 chmod 0666 "$node"
 "$CG_CTL" bind "$cam" cgalice || cg_bail "camguardctl bind $cam cgalice"
-cat >"$CG_W_CONF" <<EOF
-[listen]
-address = 127.0.0.1:8443
-identities = $CG_W/identities
-control_socket = $CG_W/camguardd.ctl
-
-[camera vivid]
-id = $cam
-owner = cgalice
-format = YUYV
-size = 640x360
-fps = 10
-
-[display alice-screen]
-owner = cgalice
-camera = vivid
-pairing = $CG_W/displays/alice-screen.pair
-EOF
-cg_world_pair alice-screen 127.0.0.1:8443
+one_camera_conf 8443 vivid id "$cam" 640x360 10 alice-screen
 read -r tagged0 delivered0 <<<"$(cam_field "$node" tagged delivered)"
 cg_world_daemon 127.0.0.1 8443
 cg_why=()
@@ -362,28 +372,7 @@ for i, j in enumerate(d.split(b"\xff\xd8")[1:]):
 	# the stamp of each frame it accepts (foreign_owner).
 	printf 'owner=2101\nstream=61\n' >"$control"
 	"$CG_CTL" bind "$ucam" cgalice || cg_fail "camguardctl bind $ucam cgalice"
-	cat >"$CG_W_CONF" <<EOF
-[listen]
-address = 127.0.0.1:8444
-identities = $CG_W/identities
-control_socket = $CG_W/camguardd.ctl
-
-[limits]
-restart_backoff_max = 500ms
-
-[camera usb]
-device = $UVC_NODE
-owner = cgalice
-format = YUYV
-size = 320x240
-fps = 30
-
-[display alice-usb]
-owner = cgalice
-camera = usb
-pairing = $CG_W/displays/alice-usb.pair
-EOF
-	cg_world_pair alice-usb 127.0.0.1:8444
+	one_camera_conf 8444 usb device "$UVC_NODE" 320x240 30 alice-usb
 	vstats=$CG_W/alice-usb.stats
 	read -r tagged0 delivered0 <<<"$(cam_field "$UVC_NODE" tagged delivered)"
 	log0=$(wc -l <"$CG_W_LOG")
