@@ -9,7 +9,7 @@
  *
  *   digest     SHA-256 of the dequeued bytes (OpenSSL), what the worker
  *              compares with the kernel's tag (user/daemon/frame.c);
- *   encode     cg_jpeg_encode(): the YUYV plane split and TurboJPEG 4:2:2,
+ *   encode     cg_jpeg_encode(): the YUYV plane split and TurboJPEG 4:2:0,
  *              once per frame; the floor of the path;
  *   encrypt    once per frame (record version 2): a random content key,
  *              the payload allocated and encrypted with AES-256-GCM, its
@@ -280,7 +280,7 @@ enum step {
 
 static const char *const step_names[STEP_COUNT] = {
 	[STEP_DIGEST] = "SHA-256 of the frame (worker's check)",
-	[STEP_ENCODE] = "encode once (YUYV split + TurboJPEG 4:2:2): the floor",
+	[STEP_ENCODE] = "encode once (YUYV split + TurboJPEG 4:2:0): the floor",
 	[STEP_ENCRYPT] = "encrypt once (content key, AES-256-GCM, SHA-256 of it)",
 	[STEP_SEAL] = "seal one display's header (AES-KW, HMAC of 224 bytes)",
 	[STEP_RECORDS1] = "records, 1 display (encrypt once + 1 header)",
@@ -491,7 +491,7 @@ int main(int argc, char **argv)
 	for (i = 0; i < nsizes; i++)
 		printf(" %.1f |", (st[i][STEP_PATH8].median_us -
 				   st[i][STEP_PATH1].median_us) / 7);
-	printf("\n| JPEG bytes: camguardd (4:2:2) / reference (4:2:0) |");
+	printf("\n| JPEG bytes: camguardd / reference (both 4:2:0) |");
 	for (i = 0; i < nsizes; i++)
 		printf(" %zu / %zu |", jpeg_ours[i], jpeg_ref[i]);
 	printf("\n\n| ratio to the reference | target |");

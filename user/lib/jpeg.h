@@ -29,7 +29,7 @@ void cg_jpeg_encoder_free(struct cg_jpeg_encoder *enc);
  * CAMGUARD_STAMP_MIN_WIDTH x CAMGUARD_STAMP_MIN_HEIGHT; layout as
  * cg_pixfmt_frame_size() computes it, bytesperline 0 = minimum) at
  * @quality. YUV formats go to the JPEG encoder as planes, without a detour
- * through RGB: YUYV as 4:2:2, NV12 as 4:2:0, GREY as greyscale; RGB24 is
+ * through RGB: YUYV and NV12 as 4:2:0, GREY as greyscale; RGB24 is
  * compressed as 4:2:0. *@jpeg points into the encoder's buffer, valid
  * until the next call.
  */
