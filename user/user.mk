@@ -73,8 +73,9 @@ CAMGUARD_STAMP_OBJS := $(call user_objs,$(wildcard user/camguard-stamp/*.c))
 RELAY_OBJS := $(call user_objs,$(wildcard tests/relay/*.c))
 
 RELAY_PROG := build/tests/relay/cg-relay
+CHANWATCH_PROG := build/tests/chanwatch/cg-chanwatch
 USER_PROGS := $(addprefix $(USER_BIN)/,camguard-stamp camguardctl camguardd \
-	      camguard-view) $(RELAY_PROG)
+	      camguard-view) $(RELAY_PROG) $(CHANWATCH_PROG)
 USER_HDRS := $(wildcard user/*/*.h) \
 	     include/uapi/linux/camguard_stamp.h include/uapi/linux/camguard.h
 
@@ -126,5 +127,14 @@ $(RELAY_PROG): $(RELAY_OBJS) $(USER_PROTO_OBJS) $(USER_NET_OBJS) \
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(USER_SSL_LIBS) $(USER_TJ_LIBS)
 
+# The guest tests' stranger channel (tests/chanwatch/chanwatch.c).
+build/tests/chanwatch/%.o: tests/chanwatch/%.c $(USER_HDRS)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(USER_NL_CFLAGS) -c -o $@ $<
+
+$(CHANWATCH_PROG): build/tests/chanwatch/chanwatch.o $(USER_NL_OBJS)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(USER_NL_LIBS)
+
 user-clean:
-	rm -rf build/user build/tests/relay $(USER_PROGS)
+	rm -rf build/user build/tests/relay build/tests/chanwatch $(USER_PROGS)

@@ -20,12 +20,15 @@
 #      the tag, sequence); the kernel counts every delivered frame as
 #      tagged; foreign = records whose tag names another owner;
 #   d) the camera bound to its owner: another user can neither take the
-#      queue nor change the format, and is counted and audited;
+#      queue nor change the format, and is counted and audited; unbound,
+#      another user's channel (tests/chanwatch) attached to it receives no
+#      frame of the owner's stream and the kernel counts each withheld;
 #   e) rmmod camguard is refused while the patched vivid is loaded; vivid
 #      then camguard unload cleanly.
 #   u) uvcvideo: the patched driver on camguard.ko alone makes the plugged
 #      camera a camguard camera; its owner's YUYV frames carry the owner's
-#      stamp and are tagged; bound to the owner, another user cannot take
+#      stamp and are tagged, and are withheld from another user's channel;
+#      bound to the owner, another user cannot take
 #      the driver's privileges (S_FMT); muted, an MJPEG stream delivers
 #      whole black JPEGs; unplugged, the camera leaves camguard; rmmod
 #      camguard is refused while uvcvideo is loaded; uvcvideo then camguard
@@ -45,6 +48,7 @@ set -euo pipefail
 . "$(dirname "$0")/world.sh"
 
 CG_VIVID_KO=${CG_VIVID_KO:-${CG_KO%/*}/drivers/vivid.ko}
+CG_CHANWATCH=${CG_CHANWATCH:-$CG_TOP/build/tests/chanwatch/cg-chanwatch}
 # The same source with the series' fixes but without camguard: the stock
 # driver as it should be (drivers/vivid/SERIES/0001-*.patch).
 CG_VIVID_BASE_KO=${CG_VIVID_BASE_KO:-${CG_KO%/*}/drivers/vivid-base.ko}
@@ -139,6 +143,35 @@ camera = $2
 pairing = $CG_W/displays/$7.pair
 EOF
 	cg_world_pair "$7" "127.0.0.1:$1"
+}
+
+# stranger_withheld NODE CAM CAPTURE...: bob (2102) holds a channel on the
+# idle camera CAM (tests/chanwatch) while CAPTURE, the owner's, streams 10
+# frames from NODE: bob's channel must receive no frame and stay, and the
+# kernel count every frame withheld from it (WITHHELD). Adds to cg_why.
+stranger_withheld() {
+	local node=$1 cam=$2 out=$CG_TMP/chanwatch-$2 w0 w1 pid rc=0 res
+	shift 2
+	WITHHELD=0
+	w0=$(cam_field "$node" withheld)
+	setpriv --reuid=2102 --regid=2102 --clear-groups "$CG_CHANWATCH" "$cam" 120 \
+		>"$out" 2>&1 &
+	pid=$!
+	if ! cg_wait_for 20 grep -q '^attached' "$out"; then
+		cg_why+=("bob's channel did not attach to camera $cam: $(<"$out")")
+		kill -TERM "$pid" 2>/dev/null || true
+		wait "$pid" || true
+		return 0
+	fi
+	"$@" >/dev/null 2>&1 || cg_why+=("the owner's capture failed")
+	w1=$(cam_field "$node" withheld)
+	kill -TERM "$pid" 2>/dev/null || true
+	wait "$pid" || rc=$?
+	res=$(tail -n 1 "$out")
+	WITHHELD=$((w1 - w0))
+	[[ $res == "frames 0 revoked none" ]] || cg_why+=("bob's channel: $res (exit $rc)")
+	((WITHHELD >= 10)) ||
+		cg_why+=("the kernel withheld $WITHHELD frames from bob's channel, the owner captured 10")
 }
 
 module_loaded() {
@@ -253,7 +286,7 @@ foreign=$(cg_world_stat "$CG_W/alice.stats" rejected.wrong_owner)
 ((accepted >= frames)) || cg_why+=("$accepted of $frames frames accepted")
 view_clean "$CG_W/alice.stats"
 cg_expect "camguardd exits cleanly on SIGTERM" cg_world_daemon_stop
-read -r tagged delivered withheld <<<"$(cam_field "$node" tagged delivered withheld)"
+read -r tagged delivered <<<"$(cam_field "$node" tagged delivered)"
 tagged=$((tagged - tagged0))
 delivered=$((delivered - delivered0))
 ((tagged >= accepted)) || cg_why+=("the kernel tagged $tagged frames, the display accepted $accepted")
@@ -279,7 +312,13 @@ refused=$(($(cam_field "$node" refused) - refused0))
 cg_report "d) bob can neither stream nor configure alice's bound camera (refused +$refused)" "${cg_why[@]}"
 "$CG_CTL" unbind "$cam" || cg_fail "camguardctl unbind $cam"
 
-cg_diag "summary: real driver vivid ($kernel): compliance $pa_succ/$pa_total (stock $st_succ/$st_total), tagged $tagged delivered $delivered withheld ${withheld:-0} foreign $foreign"
+# --- d2) another owner's channel gets nothing ---------------------------------------
+cg_why=()
+stranger_withheld "$node" "$cam" setpriv --reuid=2101 --regid=2101 --clear-groups \
+	v4l2-ctl -d "$node" --stream-mmap --stream-count=10 --stream-to=/dev/null
+cg_report "d) bob's channel on the camera gets no frame of alice's stream: the kernel withheld $WITHHELD" "${cg_why[@]}"
+
+cg_diag "summary: real driver vivid ($kernel): compliance $pa_succ/$pa_total (stock $st_succ/$st_total), tagged $tagged delivered $delivered withheld $WITHHELD foreign $foreign"
 
 # --- e) unload order ---------------------------------------------------------------
 cg_why=()
@@ -327,6 +366,12 @@ if plug "u) the USB camera through the patched uvcvideo"; then
 	utagged=$(($(cam_field "$UVC_NODE" tagged) - tagged0))
 	((utagged >= 10)) || cg_why+=("the kernel tagged $utagged frames, 10 were captured")
 	cg_report "u) the owner's 10 YUYV frames carry its stamp; the kernel tagged $utagged" "${cg_why[@]}"
+
+	cg_why=()
+	stranger_withheld "$UVC_NODE" "$ucam" as_owner timeout -k 5 "$CG_TIMEOUT" \
+		v4l2-ctl -d "$UVC_NODE" --stream-mmap --stream-count=10 --stream-to=/dev/null
+	uwithheld=$WITHHELD
+	cg_report "u) another user's channel on the camera gets no frame of the owner's stream: the kernel withheld $uwithheld" "${cg_why[@]}"
 
 	cg_why=()
 	"$CG_CTL" bind "$ucam" "$OWNER:$OWNER" || cg_why+=("camguardctl bind $ucam $OWNER:$OWNER failed")
@@ -383,7 +428,7 @@ for i, j in enumerate(d.split(b"\xff\xd8")[1:]):
 	cg_why=()
 	cg_wait_for 120 stat_at_least "$vstats" accepted "$frames" ||
 		cg_why+=("$(cg_world_stat "$vstats" accepted) of $frames frames accepted in 120 s")
-	read -r utagged udelivered uwithheld <<<"$(cam_field "$UVC_NODE" tagged delivered withheld)"
+	read -r utagged udelivered <<<"$(cam_field "$UVC_NODE" tagged delivered)"
 	utagged=$((utagged - tagged0))
 	udelivered=$((udelivered - delivered0))
 	uaccepted=$(cg_world_stat "$vstats" accepted)
@@ -426,7 +471,7 @@ for i, j in enumerate(d.split(b"\xff\xd8")[1:]):
 	cg_wait_pid "$vpid" 20 || true
 	cg_expect "camguardd exits cleanly on SIGTERM after the unplugs" cg_world_daemon_stop
 
-	cg_diag "summary: real driver uvcvideo (${kernel}): compliance not run (gadgetfs loses control data at random: tests/uvc-camera/README.md), tagged $utagged delivered $udelivered withheld ${uwithheld:-0} foreign $(($(cg_world_stat "$vstats" rejected.wrong_owner) + $(cg_world_stat "$vstats" foreign_owner))), muted MJPEG frames black $muted_black of 5"
+	cg_diag "summary: real driver uvcvideo (${kernel}): compliance not run (gadgetfs loses control data at random: tests/uvc-camera/README.md), tagged $utagged delivered $udelivered withheld $uwithheld foreign $(($(cg_world_stat "$vstats" rejected.wrong_owner) + $(cg_world_stat "$vstats" foreign_owner))), muted MJPEG frames black $muted_black of 5"
 fi
 cg_why=()
 rc=0
