@@ -174,6 +174,26 @@ stranger_withheld() {
 		cg_why+=("the kernel withheld $WITHHELD frames from bob's channel, the owner captured 10")
 }
 
+# readme_steps load|bind: the commands of README.md's "Your own camera"
+# as a reader types them, less sudo (the guest runs as root), make and
+# install-deps (the host ran them): "load" the module commands, "bind"
+# the camguardctl ones.
+readme_steps() {
+	awk '/^## Your own camera/ { on = 1; next } /^## / { on = 0 }
+	     on && /^    [a-z]/' "$CG_TOP/README.md" |
+		sed -e 's/^    //' -e 's/[[:space:]]*#.*$//' -e 's/^sudo //' |
+		grep -v -e 'install-deps' -e '^make ' |
+		if [[ $1 == load ]]; then grep -v camguardctl; else grep camguardctl; fi
+}
+
+# readme_run CMD: CMD from the top of the tree, the programs on PATH as
+# installed; a failure goes to cg_why.
+readme_run() {
+	local out rc=0
+	out=$(cd "$CG_TOP" && PATH=$CG_BIN:$PATH bash -c "$1" 2>&1) || rc=$?
+	((rc == 0)) || cg_why+=("README's \"$1\" failed ($rc): $out")
+}
+
 module_loaded() {
 	grep -q "^$1 " /proc/modules
 }
@@ -340,14 +360,41 @@ cam_gone() {
 }
 
 uvc_gadget_setup
-cg_load_core || cg_bail "insmod camguard.ko"
-cg__insmod "$CG_UVC_KO" || cg_bail "insmod the patched uvcvideo"
+# The modules as README.md tells a reader to load them (r), from where a
+# machine with a webcam starts: the stock uvcvideo loaded. If that fails,
+# as the other tests load them, so that one failure does not hide the rest.
+cg_why=()
+modprobe uvcvideo || cg_why+=("modprobe of the stock uvcvideo failed")
+mapfile -t steps < <(readme_steps load)
+((${#steps[@]} >= 3)) || cg_why+=("README's \"Your own camera\" has ${#steps[@]} module commands")
+for step in "${steps[@]}"; do
+	readme_run "$step"
+done
+cg_report "r) README's \"Your own camera\": its ${#steps[@]} module commands as written" "${cg_why[@]}"
+module_loaded camguard || cg_load_core || cg_bail "insmod camguard.ko"
+module_loaded uvcvideo || cg__insmod "$CG_UVC_KO" || cg_bail "insmod the patched uvcvideo"
 set_control 31
 if plug "u) the USB camera through the patched uvcvideo"; then
 	cg_why=()
 	ucam=$(cam_field "$UVC_NODE" id)
 	[[ -n $ucam ]] || cg_why+=("camguardctl cameras does not list $UVC_NODE")
 	cg_report "u) $UVC_NODE is camguard camera ${ucam:-?}" "${cg_why[@]}"
+
+	# README's camguardctl commands bind camera 0 to alice.
+	cg_why=()
+	getent passwd alice >/dev/null || {
+		echo "alice:x:2201:2201:camguard test user:/nonexistent:/usr/sbin/nologin" >>/etc/passwd
+		echo "alice:x:2201:" >>/etc/group
+	}
+	mapfile -t steps < <(readme_steps bind)
+	((${#steps[@]} >= 2)) || cg_why+=("README's \"Your own camera\" has ${#steps[@]} camguardctl commands")
+	for step in "${steps[@]}"; do
+		readme_run "$step"
+	done
+	[[ $ucam == 0 && $(cam_field "$UVC_NODE" bound_uid) == 2201 ]] ||
+		cg_why+=("camera ${ucam:-?} is not bound to alice (2201) after README's commands")
+	"$CG_CTL" unbind "$ucam" || true
+	cg_report "r) README's \"Your own camera\": its ${#steps[@]} camguardctl commands bind the webcam to alice" "${cg_why[@]}"
 
 	cg_why=()
 	tagged0=$(cam_field "$UVC_NODE" tagged)
