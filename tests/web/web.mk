@@ -1,0 +1,37 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# The browser display's verifier (web/display/verifier.js) against the C
+# reference, on the host, without a browser. Included by the top-level
+# Makefile after tests/unit/unit.mk, whose record helpers it links.
+#
+#   make web-check   build the case generator (tests/web/gen-cases.c),
+#                    write build/tests/web/cases.json with the verdicts of
+#                    user/lib/verifier.c, and run tests/web/verifier.test.mjs
+#                    (Node >= 18, Debian's nodejs: WebCrypto, node --test)
+#                    over it
+#   make web-clean
+
+WEB_DIR := build/tests/web
+WEB_GEN := $(WEB_DIR)/cg-web-cases
+WEB_CASES := $(WEB_DIR)/cases.json
+NODE ?= node
+
+.PHONY: web-check web-clean
+
+$(WEB_DIR)/%.o: tests/web/%.c tests/unit/record_helpers.h $(USER_HDRS)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -I$(TOP)/tests/unit $(USER_CRYPTO_CFLAGS) -c -o $@ $<
+
+$(WEB_GEN): $(WEB_DIR)/gen-cases.o $(UNIT_DIR)/record_helpers.o \
+	    $(USER_PROTO_OBJS) $(USER_LIB_OBJS)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(USER_SSL_LIBS) $(USER_TJ_LIBS)
+
+$(WEB_CASES): $(WEB_GEN)
+	$(WEB_GEN) >$@.tmp && mv $@.tmp $@
+
+web-check: $(WEB_CASES)
+	@command -v $(NODE) >/dev/null || { echo "web-check: no $(NODE): install Debian's nodejs (scripts/install-deps)" >&2; exit 1; }
+	$(NODE) --test tests/web/
+
+web-clean:
+	rm -rf $(WEB_DIR)
