@@ -10,6 +10,9 @@
  * every counter and every decrypted byte. Nothing expected is written by
  * hand: a change to the C rules changes the expectations with it.
  *
+ * It also writes pairing links made by cg_pairing_link(), which the page's
+ * link parser (web/display/pairing.js) must read back to the same fields.
+ *
  *   cg-web-cases > cases.json
  */
 #include <stdio.h>
@@ -19,6 +22,7 @@
 #include "aead.h"
 #include "hmac.h"
 #include "le.h"
+#include "pairing.h"
 #include "record.h"
 #include "record_helpers.h"
 #include "verifier.h"
@@ -641,6 +645,44 @@ static void splicing(struct web_case *c, unsigned int *n)
 	free(r2);
 }
 
+/* Links of a few pairings, with the fields they must parse back to. */
+static void links(void)
+{
+	static const struct {
+		const char *display, *host;
+		uint32_t uid;
+		unsigned int seed;
+	} l[] = {
+		{ "kitchen", "board.example", 1000, 1 },
+		{ "alice-phone", "fd00::1", 4294967294u, 2 },
+		{ "a", "10.0.0.2", 1, 3 },
+		{ "Z9._-0123456789012345678901234", "cam.local", 65534, 4 },
+	};
+	char link[CG_PAIRING_LINK_MAX];
+	struct cg_pairing p;
+	unsigned int i, j;
+
+	printf("],\n\"links\":[");
+	for (i = 0; i < sizeof(l) / sizeof(l[0]); i++) {
+		memset(&p, 0, sizeof(p));
+		snprintf(p.display, sizeof(p.display), "%s", l[i].display);
+		snprintf(p.host, sizeof(p.host), "%s", l[i].host);
+		p.port = 8443;
+		p.owner_uid = l[i].uid;
+		test_key(p.key, l[i].seed);
+		for (j = 0; j < CG_FINGERPRINT_LEN; j++)
+			p.fingerprint[j] = (uint8_t)(l[i].seed * 37 + j * 11);
+		if (cg_pairing_link(&p, link, sizeof(link)) < 0)
+			die("cannot make a link");
+		printf("%s\n {\"link\":\"%s\",\"display\":\"%s\",\"uid\":%u,\"key\":",
+		       i ? "," : "", link, p.display, p.owner_uid);
+		hex(p.key, sizeof(p.key));
+		printf(",\"pin\":");
+		hex(p.fingerprint, sizeof(p.fingerprint));
+		printf("}");
+	}
+}
+
 int main(void)
 {
 	static struct web_case cases[64];
@@ -653,6 +695,7 @@ int main(void)
 	printf("{\"generator\":\"tests/web/gen-cases.c\",\"cases\":[\n");
 	for (i = 0; i < n; i++)
 		run(&cases[i], i == 0);
+	links();
 	printf("]}\n");
 	fprintf(stderr, "cg-web-cases: %u cases, %u verdicts\n", n, n_checks);
 	return ferror(stdout) ? 1 : 0;

@@ -6,9 +6,9 @@
 #
 #   make web-check   build the case generator (tests/web/gen-cases.c),
 #                    write build/tests/web/cases.json with the verdicts of
-#                    user/lib/verifier.c, and run tests/web/verifier.test.mjs
-#                    (Node >= 18, Debian's nodejs: WebCrypto, node --test)
-#                    over it
+#                    user/lib/verifier.c and links of cg_pairing_link(), and
+#                    run tests/web/*.test.mjs (Node >= 18, Debian's nodejs:
+#                    WebCrypto, node --test) over it
 #   make web-clean
 
 WEB_DIR := build/tests/web
