@@ -696,6 +696,15 @@ int main(void)
 	for (i = 0; i < n; i++)
 		run(&cases[i], i == 0);
 	links();
+	/* The names and texts, in enum order: verifier.js has the same. */
+	printf("],\n\"statuses\":[");
+	for (i = 0; i < CG_RECORD_NR_STATUS; i++)
+		printf("%s\n {\"name\":\"%s\",\"text\":\"%s\",\"fatal\":%s}",
+		       i ? "," : "",
+		       cg_record_status_name((enum cg_record_status)i),
+		       cg_record_status_text((enum cg_record_status)i),
+		       cg_record_status_fatal((enum cg_record_status)i) ?
+		       "true" : "false");
 	printf("]}\n");
 	fprintf(stderr, "cg-web-cases: %u cases, %u verdicts\n", n, n_checks);
 	return ferror(stdout) ? 1 : 0;

@@ -16,7 +16,8 @@ import { dirname, join } from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 
-import { FATAL, RecordReader, STATUS_NAMES, Verifier, importChannelKey }
+import { FATAL, RecordReader, STATUS_NAMES, STATUS_TEXT, Verifier,
+	 importChannelKey }
 	from '../../web/display/verifier.js';
 
 const top = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -28,7 +29,7 @@ const toHex = (a) => Buffer.from(a).toString('hex');
 
 const casesPath = process.env.CG_WEB_CASES ??
 	join(top, 'build', 'tests', 'web', 'cases.json');
-const { cases } = JSON.parse(readFileSync(casesPath, 'utf8'));
+const { cases, statuses } = JSON.parse(readFileSync(casesPath, 'utf8'));
 
 async function newVerifier(keyHex, cfg)
 {
@@ -113,6 +114,15 @@ for (const c of cases) {
 		}
 	});
 }
+
+test('status names, texts and fatality are record.c\'s', () => {
+	assert.deepEqual(STATUS_NAMES, statuses.map((s) => s.name));
+	for (const s of statuses) {
+		assert.equal(STATUS_TEXT[s.name], s.text);
+		assert.equal(FATAL.has(s.name), s.fatal, s.name);
+	}
+	assert.equal(Object.keys(STATUS_TEXT).length, statuses.length);
+});
 
 test('the cases cover every refusal and framing error', () => {
 	const seen = new Set(cases.flatMap((c) => c.verdicts.map((v) => v.status)));

@@ -29,6 +29,32 @@ export const STATUS_NAMES = Object.freeze([
 	'too_many_cameras', 'bad_payload', 'decrypt_failed',
 ]);
 
+/* cg_record_status_text(): for people. */
+export const STATUS_TEXT = Object.freeze({
+	ok: 'accepted',
+	need_more: 'incomplete record',
+	bad_magic: 'bad magic (not a camguard record stream)',
+	bad_version: 'unsupported record version',
+	bad_type: 'unknown payload type',
+	bad_header_len: 'wrong header length for the version',
+	bad_flags: 'undefined flags set',
+	oversize: 'payload length above the limit',
+	no_memory: 'out of memory',
+	truncated: 'stream ended inside a record',
+	bad_seal: "bad seal (HMAC under the display's seal key)",
+	bad_tag: 'unknown frame tag version',
+	tag_mismatch: 'frame tag does not match the header',
+	bad_kernel_mac: 'bad kernel MAC of the frame tag',
+	wrong_channel: 'record for another channel',
+	wrong_owner: 'frame of another owner',
+	stale: 'send time outside the accepted age',
+	replay: 'sequence not after the last accepted (replay or reorder)',
+	old_stream: "stream older than the camera's current stream",
+	too_many_cameras: 'more cameras than the verifier tracks',
+	bad_payload: 'payload differs from the digest in the sealed header',
+	decrypt_failed: 'payload does not decrypt (content key or GCM tag)',
+});
+
 /* Statuses after which the framing is lost: close the connection. */
 export const FATAL = Object.freeze(new Set([
 	'bad_magic', 'bad_version', 'bad_type', 'bad_header_len', 'bad_flags',
