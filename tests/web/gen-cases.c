@@ -121,6 +121,19 @@ static uint8_t *make(const struct test_frame *f, const uint8_t *key,
 	return rec;
 }
 
+/* A record of @f with its tag MACed under @tag_key and payload @jpeg. */
+static void add_with(struct web_case *c, const struct test_frame *f,
+		     const uint8_t *tag_key, const void *jpeg, size_t n)
+{
+	uint8_t *rec = NULL;
+	size_t len = test_record(f, c->key, tag_key, jpeg, n, &rec);
+
+	if (!len)
+		die("cannot build a record");
+	append(c, rec, len);
+	free(rec);
+}
+
 static void add(struct web_case *c, const struct test_frame *f)
 {
 	size_t len;
@@ -399,19 +412,12 @@ static void refusals(struct web_case *c, unsigned int *n)
 	/* The kernel MACed the tag under another key than the display's. */
 	case_init(&c[*n], "bad_kernel_mac");
 	{
-		uint8_t other[CAMGUARD_KEY_LEN], *rec;
-		size_t len;
+		uint8_t other[CAMGUARD_KEY_LEN];
 
 		test_key(other, 9);
 		f = frame(1, 100, 3);
-		len = test_record(&f, c[*n].key, other, "\xff\xd8\xff\xd9", 4,
-				  &rec);
-		if (!len)
-			die("cannot build a record");
-		append(&c[*n], rec, len);
-		free(rec);
+		add_with(&c[(*n)++], &f, other, "\xff\xd8\xff\xd9", 4);
 	}
-	(*n)++;
 
 	case_init(&c[*n], "wrong_channel");
 	c[*n].cfg.channel_id = CHANNEL + 1;
@@ -520,16 +526,10 @@ static void framing(struct web_case *c, unsigned int *n)
 	f = frame(1, 100, 1);
 	add(&c[*n], &f);
 	{
-		uint8_t big[64] = { 0xff, 0xd8 }, *rec;
-		size_t len;
+		uint8_t big[64] = { 0xff, 0xd8 };
 
 		f = frame(1, 100, 2);
-		len = test_record(&f, c[*n].key, c[*n].key, big, sizeof(big),
-				  &rec);
-		if (!len)
-			die("cannot build a record");
-		append(&c[*n], rec, len);
-		free(rec);
+		add_with(&c[*n], &f, c[*n].key, big, sizeof(big));
 	}
 	(*n)++;
 

@@ -199,6 +199,22 @@ static void cg_hex(char *out, const uint8_t *in, size_t n, bool colons)
 	*out = '\0';
 }
 
+/*
+ * What snprintf() of a secret into @buf returned, as this file's callers
+ * return it: the length, -EINVAL, or -ENOSPC with @buf wiped (a cut text
+ * may still hold part of the key).
+ */
+static int cg_secret_text_result(int n, char *buf, size_t size)
+{
+	if (n < 0)
+		return -EINVAL;
+	if ((size_t)n >= size) {
+		OPENSSL_cleanse(buf, size);
+		return -ENOSPC;
+	}
+	return n;
+}
+
 int cg_pairing_format(const struct cg_pairing *p, char *buf, size_t size)
 {
 	char key[2 * CAMGUARD_KEY_LEN + 1];
@@ -229,13 +245,7 @@ int cg_pairing_format(const struct cg_pairing *p, char *buf, size_t size)
 		     p->host, strchr(p->host, ':') ? "]" : "",
 		     (unsigned int)p->port, fp);
 	OPENSSL_cleanse(key, sizeof(key));
-	if (n < 0)
-		return -EINVAL;
-	if ((size_t)n >= size) {
-		OPENSSL_cleanse(buf, size);
-		return -ENOSPC;
-	}
-	return n;
+	return cg_secret_text_result(n, buf, size);
 }
 
 int cg_pairing_write(const char *path, const struct cg_pairing *p,
@@ -306,13 +316,7 @@ int cg_pairing_link(const struct cg_pairing *p, char *buf, size_t size)
 		     CG_PAIRING_LINK_VERSION, p->display, p->owner_uid, key,
 		     pin);
 	OPENSSL_cleanse(key, sizeof(key));
-	if (n < 0)
-		return -EINVAL;
-	if ((size_t)n >= size) {
-		OPENSSL_cleanse(buf, size);
-		return -ENOSPC;
-	}
-	return n;
+	return cg_secret_text_result(n, buf, size);
 }
 
 void cg_pairing_clear(struct cg_pairing *p)
