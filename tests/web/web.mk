@@ -29,12 +29,13 @@ $(WEB_GEN): $(WEB_DIR)/gen-cases.o $(UNIT_DIR)/record_helpers.o \
 $(WEB_CASES): $(WEB_GEN)
 	$(WEB_GEN) >$@.tmp && mv $@.tmp $@
 
-# node's TAP output goes to build/tests/web/node.log, shown whole only on a
-# failure; otherwise one line with the figures.
+# node's TAP output goes to build/tests/web/node.log; on a failure the
+# failed tests are shown, otherwise one line with the figures.
 web-check: $(WEB_CASES)
 	@command -v $(NODE) >/dev/null || { echo "web-check: no $(NODE): install Debian's nodejs (scripts/install-deps)" >&2; exit 1; }
 	@CG_WEB_CASES=$(WEB_CASES) $(NODE) --test tests/web/ >$(WEB_DIR)/node.log 2>&1 || \
-		{ cat $(WEB_DIR)/node.log; echo "web-check: FAILED (log: $(WEB_DIR)/node.log)"; exit 1; }
+		{ grep -A 24 '^not ok' $(WEB_DIR)/node.log; \
+		  echo "web-check: FAILED: $$(sed -n 's/^# fail //p' $(WEB_DIR)/node.log) failed (log: $(WEB_DIR)/node.log)"; exit 1; }
 	@sed -n 's/^# \(web-check: \)/\1/p' $(WEB_DIR)/node.log
 	@echo "web-check: node --test $$(sed -n 's/^# pass //p' $(WEB_DIR)/node.log) passed, $$(sed -n 's/^# fail //p' $(WEB_DIR)/node.log) failed ($$($(NODE) --version))"
 
