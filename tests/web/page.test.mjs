@@ -13,6 +13,7 @@
  *       red banner, nothing more decoded or drawn
  *   garbage (bad_magic) ── counted, closed 4000, reconnects
  *   the record again on the new connection ── still a replay
+ *   a burst of 12 ── 8 verified (replays), 4 dropped unverified
  *
  * The page's real timers run (unref'd, so the test process can end).
  */
@@ -266,8 +267,18 @@ test('the page: pairing, challenge, records, refusals, reconnection', async () =
 	assert.equal(decoded.length, 1);
 	assert.equal(fig.parts.canvas.draws.length, 1);
 
+	/*
+	 * A burst faster than the page can verify: 8 records wait for the
+	 * verifier (all replays here), the rest are dropped unverified.
+	 */
+	const burst = new Uint8Array(12 * record.length);
+	for (let i = 0; i < 12; i++)
+		burst.set(record, i * record.length);
+	ws2.deliver(burst);
+	await until(() => /^12 refused/.test($('alarm-text').textContent));
+	assert.equal(decoded.length, 1);
+
 	/* Text on the socket is a protocol error, not a crash. */
-	ws2.deliver = ws2.deliver.bind(ws2);
 	ws2.onmessage({ data: 'hello' });
 	await until(() => ws2.closed);
 	assert.equal(ws2.closed.code, 4002);
@@ -275,9 +286,10 @@ test('the page: pairing, challenge, records, refusals, reconnection', async () =
 	/* The table, redrawn at the close and every second. */
 	await until(() => countsTable().protocol_error === 1, 2500);
 	const t = countsTable();
-	assert.equal(t['records received'], 4);
+	assert.equal(t['records received'], 16);
 	assert.equal(t['accepted and shown'], 1);
-	assert.equal(t.replay, 2);
+	assert.equal(t.replay, 10);
+	assert.equal(t.dropped, 4);
 	assert.equal(t.bad_seal, 1);
 	assert.equal(t.bad_magic, 1);
 });

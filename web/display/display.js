@@ -19,6 +19,12 @@ const CHALLENGE_TIMEOUT_MS = 10000;	/* open + challenge, as camguard-view */
 const BACKOFF_MIN_MS = 1000;
 const BACKOFF_MAX_MS = 30000;
 const RESTART_NOTICE_MS = 5000;
+/*
+ * Records waiting for the verifier. A page that cannot keep up drops
+ * whole records unverified (counted, never shown) rather than queue
+ * without bound; a gap in sequence numbers is fine for the order rules.
+ */
+const MAX_PENDING_CHECKS = 8;
 
 /* What the page counts beyond the verifier's reasons. */
 const PAGE_TEXT = {
@@ -27,6 +33,7 @@ const PAGE_TEXT = {
 	auth_failed: 'connection closed before any record (wrong key, or revoked?)',
 	protocol_error: 'connection broke the WebSocket protocol (text, early data, bad challenge)',
 	bad_jpeg: 'accepted, but not a decodable JPEG (not shown)',
+	dropped: 'dropped unverified: the page could not keep up',
 };
 
 const $ = (id) => document.getElementById(id);
@@ -138,7 +145,7 @@ function renderCounts()
 		const last = document.createElement('td');
 		const total = document.createElement('td');
 
-		if (what !== 'received' && what !== 'accepted')
+		if (STATUS_TEXT[what] || what === 'bad_jpeg')
 			tr.className = 'refusal';
 		name.textContent = what === 'received' || what === 'accepted' ?
 				   describe(what) : `${what}: ${describe(what)}`;
@@ -272,6 +279,7 @@ let pairing = null;
 let verifier = null;
 const reader = new RecordReader();
 let attempt = 0;
+let pendingChecks = 0;
 
 function nowNs()
 {
@@ -287,7 +295,13 @@ function feed(ws, conn, bytes)
 
 	for (const rec of records) {
 		counts.add('received');
+		if (pendingChecks >= MAX_PENDING_CHECKS) {
+			counts.add('dropped');
+			continue;
+		}
+		pendingChecks++;
 		verifier.check(rec, nowNs()).then((r) => {
+			pendingChecks--;
 			if (r.status !== 'ok') {
 				refuse(r.status);
 				return;
