@@ -18,23 +18,14 @@
  * The page's real timers run (unref'd, so the test process can end).
  */
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
 import { test } from 'node:test';
-import { fileURLToPath } from 'node:url';
 
-const top = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
-const fromHex = (h) => Uint8Array.from(h.match(/../g) ?? [], (b) => parseInt(b, 16));
-const toHex = (a) => Buffer.from(a).toString('hex');
+import { authVector, exampleLink, recordVector, toHex } from './common.mjs';
 
-const recordDoc = readFileSync(join(top, 'docs', 'record-format.md'), 'utf8');
-const record = fromHex(recordDoc.split('The whole record, 276 bytes:')[1]
-	.split('```')[1].replace(/\s+/g, ''));
-const transportDoc = readFileSync(join(top, 'docs', 'transport.md'), 'utf8');
-const challenge = fromHex(transportDoc.match(/^challenge ([0-9a-f]+)$/m)[1]);
-const response = transportDoc.match(/^response  ([0-9a-f]+)$/m)[1];
-const pairingDoc = readFileSync(join(top, 'docs', 'pairing.md'), 'utf8');
-const link = pairingDoc.match(/^ {4}(https:\/\/board\.example:8443\/#v=1&\S+)$/m)[1];
+/* The three documents' vectors share the key: bytes 0 to 31. */
+const record = recordVector();
+const { challenge, response } = authVector();
+const link = exampleLink();
 const linkKey = link.match(/key=([^&]+)/)[1];
 
 /* ---- The fake browser ---- */

@@ -7,23 +7,14 @@
  * test vector, read from the document.
  */
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
 import { test } from 'node:test';
-import { fileURLToPath } from 'node:url';
 
+import { authVector, exampleLink, loadCases, subtle, toHex, vectorKey }
+	from './common.mjs';
 import { authResponse, parseLink } from '../../web/display/pairing.js';
 import { importChannelKey } from '../../web/display/verifier.js';
 
-const top = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
-const crypto = globalThis.crypto ?? (await import('node:crypto')).webcrypto;
-const subtle = crypto.subtle;
-const toHex = (a) => Buffer.from(a).toString('hex');
-const fromHex = (h) => Uint8Array.from(h.match(/../g) ?? [], (b) => parseInt(b, 16));
-
-const casesPath = process.env.CG_WEB_CASES ??
-	join(top, 'build', 'tests', 'web', 'cases.json');
-const { links } = JSON.parse(readFileSync(casesPath, 'utf8'));
+const { links } = loadCases();
 
 function fragment(link)
 {
@@ -44,13 +35,11 @@ test('links from cg_pairing_link() parse back to their fields', () => {
 });
 
 test("docs/pairing.md's example link", () => {
-	const doc = readFileSync(join(top, 'docs', 'pairing.md'), 'utf8');
-	const link = doc.match(/^ {4}(https:\/\/board\.example:8443\/#v=1&\S+)$/m)[1];
-	const p = parseLink(fragment(link));
+	const p = parseLink(fragment(exampleLink()));
 
 	assert.equal(p.display, 'kitchen');
 	assert.equal(p.uid, 1000);
-	assert.equal(toHex(p.key), toHex(Uint8Array.from({ length: 32 }, (_, i) => i)));
+	assert.equal(toHex(p.key), toHex(vectorKey()));
 	assert.equal(p.pin, Array.from({ length: 32 }, (_, i) => (0xa0 + i).toString(16)).join(''));
 });
 
@@ -85,18 +74,15 @@ test('malformed links are refused, never quoting the key', () => {
 });
 
 test("challenge response: docs/transport.md's test vector", async () => {
-	const doc = readFileSync(join(top, 'docs', 'transport.md'), 'utf8');
-	const challenge = doc.match(/^challenge ([0-9a-f]+)$/m)[1];
-	const response = doc.match(/^response  ([0-9a-f]+)$/m)[1];
-	const keys = await importChannelKey(subtle,
-		Uint8Array.from({ length: 32 }, (_, i) => i));
+	const { challenge, response } = authVector();
+	const keys = await importChannelKey(subtle, vectorKey());
 
 	assert.equal(toHex(await authResponse(subtle, keys.mac, 'kitchen',
-					      fromHex(challenge))), response);
+					      challenge)), response);
 	/* A malformed challenge gets no answer at all. */
 	assert.equal(await authResponse(subtle, keys.mac, 'kitchen',
-					fromHex(challenge).subarray(0, 35)), null);
-	const wrong = fromHex(challenge);
+					challenge.subarray(0, 35)), null);
+	const wrong = challenge.slice();
 	wrong[3] ^= 1;
 	assert.equal(await authResponse(subtle, keys.mac, 'kitchen', wrong), null);
 });

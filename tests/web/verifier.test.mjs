@@ -11,25 +11,15 @@
  *   CG_WEB_CASES=path/cases.json overrides build/tests/web/cases.json
  */
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
 import { test } from 'node:test';
-import { fileURLToPath } from 'node:url';
 
+import { fromHex, loadCases, recordVector, subtle, toHex, vectorKey }
+	from './common.mjs';
 import { FATAL, RecordReader, STATUS_NAMES, STATUS_TEXT, Verifier,
 	 importChannelKey }
 	from '../../web/display/verifier.js';
 
-const top = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
-const crypto = globalThis.crypto ?? (await import('node:crypto')).webcrypto;
-const subtle = crypto.subtle;
-
-const fromHex = (h) => Uint8Array.from(h.match(/../g) ?? [], (b) => parseInt(b, 16));
-const toHex = (a) => Buffer.from(a).toString('hex');
-
-const casesPath = process.env.CG_WEB_CASES ??
-	join(top, 'build', 'tests', 'web', 'cases.json');
-const { cases, statuses } = JSON.parse(readFileSync(casesPath, 'utf8'));
+const { cases, statuses } = loadCases();
 
 async function newVerifier(keyHex, cfg)
 {
@@ -134,13 +124,10 @@ test('the cases cover every refusal and framing error', () => {
 });
 
 /* The test vector of docs/record-format.md, taken from the document. */
-const doc = readFileSync(join(top, 'docs', 'record-format.md'), 'utf8');
-const vectorHex = doc.split('The whole record, 276 bytes:')[1]
-	.split('```')[1].replace(/\s+/g, '');
-const docKey = Uint8Array.from({ length: 32 }, (_, i) => i);
+const docKey = vectorKey();
 
 test('docs/record-format.md test vector', async () => {
-	const rec = fromHex(vectorHex);
+	const rec = recordVector();
 	assert.equal(rec.length, 276);
 	const v = await Verifier.create(subtle, await importChannelKey(subtle, docKey),
 		{ channelId: 7, checkOwner: true, ownerUid: 1000 });
@@ -167,7 +154,7 @@ test('docs/record-format.md test vector', async () => {
  */
 test('every bit flip of the vector is refused, without an exception', async () => {
 	const keys = await importChannelKey(subtle, docKey);
-	const rec = fromHex(vectorHex);
+	const rec = recordVector();
 	const reasons = {};
 
 	for (let bit = 0; bit < rec.length * 8; bit++) {

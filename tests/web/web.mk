@@ -33,7 +33,7 @@ $(WEB_CASES): $(WEB_GEN)
 # failed tests are shown, otherwise one line with the figures.
 web-check: $(WEB_CASES)
 	@command -v $(NODE) >/dev/null || { echo "web-check: no $(NODE): install Debian's nodejs (scripts/install-deps)" >&2; exit 1; }
-	@CG_WEB_CASES=$(WEB_CASES) $(NODE) --test tests/web/ >$(WEB_DIR)/node.log 2>&1 || \
+	@CG_WEB_CASES=$(WEB_CASES) $(NODE) --test tests/web/*.test.mjs >$(WEB_DIR)/node.log 2>&1 || \
 		{ grep -A 24 '^not ok' $(WEB_DIR)/node.log; \
 		  echo "web-check: FAILED: $$(sed -n 's/^# fail //p' $(WEB_DIR)/node.log) failed (log: $(WEB_DIR)/node.log)"; exit 1; }
 	@sed -n 's/^# \(web-check: \)/\1/p' $(WEB_DIR)/node.log
