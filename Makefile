@@ -185,6 +185,7 @@ modules-all:
 
 include user/user.mk
 include tests/unit/unit.mk
+include tests/web/web.mk
 include tests/fuzz/fuzz.mk
 include tests/bench/bench.mk
 include tests/uvc-camera/uvc-camera.mk

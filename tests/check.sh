@@ -3,7 +3,8 @@
 #
 # make check: everything camguard promises, from a clean checkout.
 #
-#   host ── unit tests (Check) ── fuzzers (30 s each) ── checkpatch --strict
+#   host ── unit tests (Check) ── web-check (the browser verifier vs the C
+#     │      one, Node) ── fuzzers (30 s each) ── checkpatch --strict
 #     │      ── netlink spec ── man pages ── sparse (6.1, 6.12)
 #     │
 #     └─ 6.1, then 6.12, then the debug kernel (6.1 with KASAN/kmemleak/
@@ -91,6 +92,7 @@ host() {
 host_t0=$SECONDS
 host build make -s all
 host unit make -s unit-check
+host web-check make -s web-check
 host fuzz make -s fuzz-check
 host checkpatch make -s checkpatch
 host spec-check make -s spec-check

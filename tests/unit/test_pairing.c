@@ -172,6 +172,50 @@ START_TEST(test_format_round_trip)
 }
 END_TEST
 
+/* The link: fixed bytes, checked against docs/pairing.md's example. */
+#define LINK_FRAGMENT	"#v=1&display=kitchen&uid=1000" \
+			"&key=AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8" \
+			"&pin=a0a1a2a3a4a5a6a7a8a9aaabacadaeaf" \
+			"b0b1b2b3b4b5b6b7b8b9babbbcbdbebf"
+
+START_TEST(test_link)
+{
+	struct cg_pairing p = sample();
+	char link[CG_PAIRING_LINK_MAX];
+	int len;
+
+	len = cg_pairing_link(&p, link, sizeof(link));
+	ck_assert_str_eq(link, "https://board.example:8443/" LINK_FRAGMENT);
+	ck_assert_int_eq(len, (int)strlen(link));
+
+	memset(p.host, 0, sizeof(p.host));
+	strcpy(p.host, "fd00::1");
+	cg_pairing_link(&p, link, sizeof(link));
+	ck_assert_str_eq(link, "https://[fd00::1]:8443/" LINK_FRAGMENT);
+
+	/* Base64url's other two digits and a key that is not 0..31. */
+	memset(p.key, 0xfb, sizeof(p.key));
+	cg_pairing_link(&p, link, sizeof(link));
+	ck_assert_ptr_nonnull(strstr(link, "&key=-_v7-_v7-_v7-_v7-_v7-_v7-_v7-_v7-_v7-_v7-_s&"));
+
+	/* Too small: nothing of the key is left behind. */
+	memset(link, 'x', sizeof(link));
+	ck_assert_int_eq(cg_pairing_link(&p, link, 120), -ENOSPC);
+	ck_assert_int_eq(link[0], 0);
+	ck_assert_int_eq(link[119], 0);
+	ck_assert_int_eq(link[120], 'x');
+
+	p.owner_uid = 0;
+	ck_assert_int_eq(cg_pairing_link(&p, link, sizeof(link)), -EINVAL);
+	p = sample();
+	strcpy(p.display, "bad name");
+	ck_assert_int_eq(cg_pairing_link(&p, link, sizeof(link)), -EINVAL);
+	p = sample();
+	p.port = 0;
+	ck_assert_int_eq(cg_pairing_link(&p, link, sizeof(link)), -EINVAL);
+}
+END_TEST
+
 START_TEST(test_write_and_load)
 {
 	struct cg_pairing p = sample(), back;
@@ -323,6 +367,7 @@ Suite *pairing_suite(void)
 	tcase_add_test(tc, test_parse_errors);
 	tcase_add_test(tc, test_errors_hide_key);
 	tcase_add_test(tc, test_format_round_trip);
+	tcase_add_test(tc, test_link);
 	tcase_add_test(tc, test_write_and_load);
 	tcase_add_test(tc, test_load_refuses_modes);
 	tcase_add_test(tc, test_load_refuses_files);

@@ -14,6 +14,7 @@ void ctl_usage(FILE *f)
 	      "       camguardctl mute CAMERA on|off\n"
 	      "       camguardctl [--json] watch [--count N]\n"
 	      "       camguardctl [-c CONFIG] pair NAME [--address HOST:PORT] [--out FILE]\n"
+	      "                   [--link]\n"
 	      "       camguardctl [-c CONFIG] revoke NAME\n"
 	      "\n"
 	      "  -j, --json           cameras, streams, channels, watch: JSON instead of text\n"
@@ -23,6 +24,8 @@ void ctl_usage(FILE *f)
 	      "      --address HOST:PORT  pair: where the display connects\n"
 	      "                       (default: the first [listen] address)\n"
 	      "      --out FILE       pair: write the pairing file here\n"
+	      "      --link           pair: also print the browser display's pairing\n"
+	      "                       link (it holds the key: a secret)\n"
 	      "  -h, --help           show this help\n",
 	      f);
 }

@@ -27,6 +27,7 @@ struct ctl_opts {
 	const char *config;	/* -c, --config */
 	const char *address;	/* --address (pair) */
 	const char *out;	/* --out (pair) */
+	bool link;		/* --link (pair): print the browser link */
 	uint32_t count;		/* --count (watch), 0: no limit */
 };
 

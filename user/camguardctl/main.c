@@ -9,6 +9,7 @@
  *   camguardctl mute CAMERA on|off            (admin)
  *   camguardctl [--json] watch [--count N]    (admin: the audit group)
  *   camguardctl [-c CONFIG] pair NAME [--address HOST:PORT] [--out FILE]
+ *                                     [--link]
  *   camguardctl [-c CONFIG] revoke NAME       (admin: the kernel, camguardd)
  *
  * pair and revoke read camguardd's config (docs/pairing.md). The table
@@ -45,6 +46,7 @@ int main(int argc, char **argv)
 		{ "config", required_argument, NULL, 'c' },
 		{ "address", required_argument, NULL, 'a' },
 		{ "out", required_argument, NULL, 'o' },
+		{ "link", no_argument, NULL, 'l' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -66,6 +68,9 @@ int main(int argc, char **argv)
 			break;
 		case 'o':
 			o.out = optarg;
+			break;
+		case 'l':
+			o.link = true;
 			break;
 		case 'n':
 			if (cg_parse_u32(optarg, 1, UINT32_MAX, &o.count)) {
@@ -89,8 +94,8 @@ int main(int argc, char **argv)
 	argc -= optind;
 	argv += optind;
 
-	if ((o.address || o.out) && strcmp(cmd, "pair")) {
-		fprintf(stderr, "camguardctl: --address and --out are for pair only\n");
+	if ((o.address || o.out || o.link) && strcmp(cmd, "pair")) {
+		fprintf(stderr, "camguardctl: --address, --out and --link are for pair only\n");
 		return 2;
 	}
 	for (i = 0; i < sizeof(ctl_cmds) / sizeof(ctl_cmds[0]); i++)

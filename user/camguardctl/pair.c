@@ -1,11 +1,13 @@
 // SPDX-License-Identifier: MIT
 /*
- * camguardctl [-c CONFIG] pair NAME [--address HOST:PORT] [--out FILE]: a
- * display's key and its pairing file (docs/pairing.md).
+ * camguardctl [-c CONFIG] pair NAME [--address HOST:PORT] [--out FILE]
+ * [--link]: a display's key and its pairing file, and with --link the
+ * pairing link a browser display opens (docs/pairing.md).
  */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <openssl/crypto.h>
 #include <openssl/rand.h>
 
 #include "ctl.h"
@@ -31,8 +33,27 @@ static bool unspecified_host(const char *host)
  * certificate fingerprint as its pairing file. Nothing in the kernel
  * changes: camguardd creates the channel with this key when reloaded.
  */
+/*
+ * The link carries the key, like the file: printed only once the file is
+ * written (a link whose key camguardd never gets would pair nothing), and
+ * wiped after.
+ */
+static void print_link(const struct cg_pairing *p)
+{
+	char link[CG_PAIRING_LINK_MAX];
+
+	if (cg_pairing_link(p, link, sizeof(link)) < 0) {
+		fprintf(stderr, "camguardctl pair: cannot make the pairing link\n");
+		return;
+	}
+	printf("pairing link for a browser display (it holds the display's key: give it\n"
+	       "only to that display, over a channel you trust; the key stays in the part\n"
+	       "after '#', which browsers never send):\n%s\n", link);
+	OPENSSL_cleanse(link, sizeof(link));
+}
+
 static int pair_display(const char *config, const char *name,
-			const char *address, const char *out)
+			const char *address, const char *out, bool link)
 {
 	const struct cg_config_display *d;
 	char err[1400], who[CG_KV_MAX_USER + 32];
@@ -95,6 +116,8 @@ static int pair_display(const char *config, const char *name,
 	       name, p.owner, p.owner[0] ? ", " : "", p.owner_uid,
 	       strchr(p.host, ':') ? "[" : "", p.host,
 	       strchr(p.host, ':') ? "]" : "", p.port, path);
+	if (link)
+		print_link(&p);
 	if (out && strcmp(out, d->pairing))
 		printf("camguardd reads the key from %s: put a copy there too (mode 0600)\n",
 		       d->pairing);
@@ -113,5 +136,5 @@ int ctl_pair(const struct ctl_opts *o, int argc, char **argv)
 	if (ret)
 		return ret;
 	/* Config files only: no netlink. */
-	return pair_display(o->config, argv[0], o->address, o->out);
+	return pair_display(o->config, argv[0], o->address, o->out, o->link);
 }

@@ -199,6 +199,22 @@ static void cg_hex(char *out, const uint8_t *in, size_t n, bool colons)
 	*out = '\0';
 }
 
+/*
+ * What snprintf() of a secret into @buf returned, as this file's callers
+ * return it: the length, -EINVAL, or -ENOSPC with @buf wiped (a cut text
+ * may still hold part of the key).
+ */
+static int cg_secret_text_result(int n, char *buf, size_t size)
+{
+	if (n < 0)
+		return -EINVAL;
+	if ((size_t)n >= size) {
+		OPENSSL_cleanse(buf, size);
+		return -ENOSPC;
+	}
+	return n;
+}
+
 int cg_pairing_format(const struct cg_pairing *p, char *buf, size_t size)
 {
 	char key[2 * CAMGUARD_KEY_LEN + 1];
@@ -229,13 +245,7 @@ int cg_pairing_format(const struct cg_pairing *p, char *buf, size_t size)
 		     p->host, strchr(p->host, ':') ? "]" : "",
 		     (unsigned int)p->port, fp);
 	OPENSSL_cleanse(key, sizeof(key));
-	if (n < 0)
-		return -EINVAL;
-	if ((size_t)n >= size) {
-		OPENSSL_cleanse(buf, size);
-		return -ENOSPC;
-	}
-	return n;
+	return cg_secret_text_result(n, buf, size);
 }
 
 int cg_pairing_write(const char *path, const struct cg_pairing *p,
@@ -257,6 +267,56 @@ int cg_pairing_write(const char *path, const struct cg_pairing *p,
 			 "%s: already exists (revoke that pairing first)", path);
 	OPENSSL_cleanse(text, sizeof(text));
 	return ret;
+}
+
+/* RFC 4648 section 5, without padding: @out holds 4 * ceil(n / 3) + 1. */
+static void cg_base64url(char *out, const uint8_t *in, size_t n)
+{
+	static const char digits[] =
+		"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+	uint32_t v;
+	size_t i;
+
+	for (i = 0; i + 2 < n; i += 3) {
+		v = (uint32_t)in[i] << 16 | (uint32_t)in[i + 1] << 8 | in[i + 2];
+		*out++ = digits[v >> 18];
+		*out++ = digits[(v >> 12) & 63];
+		*out++ = digits[(v >> 6) & 63];
+		*out++ = digits[v & 63];
+	}
+	if (i < n) {
+		v = (uint32_t)in[i] << 16 | (i + 1 < n ? (uint32_t)in[i + 1] << 8 : 0);
+		*out++ = digits[v >> 18];
+		*out++ = digits[(v >> 12) & 63];
+		if (i + 1 < n)
+			*out++ = digits[(v >> 6) & 63];
+	}
+	*out = '\0';
+}
+
+int cg_pairing_link(const struct cg_pairing *p, char *buf, size_t size)
+{
+	char key[4 * ((CAMGUARD_KEY_LEN + 2) / 3) + 1];
+	char pin[2 * CG_FINGERPRINT_LEN + 1];
+	size_t i;
+	int n;
+
+	/* The same checks as the file: a link never says more than it. */
+	if (!p || !buf || !cg_kv_name_ok(p->display) || !p->owner_uid ||
+	    p->owner_uid == UINT32_MAX || !p->host[0] || !p->port)
+		return -EINVAL;
+	cg_base64url(key, p->key, sizeof(p->key));
+	for (i = 0; i < CG_FINGERPRINT_LEN; i++)
+		snprintf(pin + 2 * i, 3, "%02x", p->fingerprint[i]);
+	/* Display names are [A-Za-z0-9._-]: nothing to escape in a URL. */
+	n = snprintf(buf, size,
+		     "https://%s%s%s:%u/#v=%d&display=%s&uid=%u&key=%s&pin=%s",
+		     strchr(p->host, ':') ? "[" : "", p->host,
+		     strchr(p->host, ':') ? "]" : "", (unsigned int)p->port,
+		     CG_PAIRING_LINK_VERSION, p->display, p->owner_uid, key,
+		     pin);
+	OPENSSL_cleanse(key, sizeof(key));
+	return cg_secret_text_result(n, buf, size);
 }
 
 void cg_pairing_clear(struct cg_pairing *p)

@@ -59,6 +59,21 @@ int cg_pairing_format(const struct cg_pairing *p, char *buf, size_t size);
 int cg_pairing_write(const char *path, const struct cg_pairing *p,
 		     char *err, size_t errlen);
 
+/*
+ * The pairing link of a browser display (docs/pairing.md, "The link"):
+ *
+ *   https://HOST:PORT/#v=1&display=NAME&uid=UID&key=KEY&pin=PIN
+ *
+ * KEY the channel key in unpadded base64url (43 characters), PIN the
+ * certificate fingerprint in 64 lowercase hex digits. The secret is in
+ * the fragment, which a browser never sends to a server. Its length, or
+ * -EINVAL (not a valid pairing) / -ENOSPC (@buf wiped).
+ */
+#define CG_PAIRING_LINK_VERSION	1
+/* Room for the longest: a 253-byte host name, a 31-byte display name. */
+#define CG_PAIRING_LINK_MAX	512
+int cg_pairing_link(const struct cg_pairing *p, char *buf, size_t size);
+
 /* Wipe @p (the key). */
 void cg_pairing_clear(struct cg_pairing *p);
 
