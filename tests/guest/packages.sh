@@ -72,7 +72,9 @@ for f in /usr/sbin/camguardd /usr/bin/camguardctl /usr/bin/camguard-view /usr/bi
 done
 for f in /lib/systemd/system/camguardd.service \
 	/usr/share/doc/camguard/camguardd.md \
-	/usr/share/doc/camguard/examples/camguardd.conf.example; do
+	/usr/share/doc/camguard/examples/camguardd.conf.example \
+	/usr/share/camguard/web/display/index.html \
+	/usr/share/camguard/web/display/verifier.js; do
 	[[ -f $f ]] || why+=("$f missing")
 done
 for d in /etc/camguard/identities /etc/camguard/displays; do
