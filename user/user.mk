@@ -74,8 +74,9 @@ RELAY_OBJS := $(call user_objs,$(wildcard tests/relay/*.c))
 
 RELAY_PROG := build/tests/relay/cg-relay
 CHANWATCH_PROG := build/tests/chanwatch/cg-chanwatch
+BUFSCAN_PROG := build/tests/bufscan/cg-bufscan
 USER_PROGS := $(addprefix $(USER_BIN)/,camguard-stamp camguardctl camguardd \
-	      camguard-view) $(RELAY_PROG) $(CHANWATCH_PROG)
+	      camguard-view) $(RELAY_PROG) $(CHANWATCH_PROG) $(BUFSCAN_PROG)
 USER_HDRS := $(wildcard user/*/*.h) \
 	     include/uapi/linux/camguard_stamp.h include/uapi/linux/camguard.h
 
@@ -136,5 +137,11 @@ $(CHANWATCH_PROG): build/tests/chanwatch/chanwatch.o $(USER_NL_OBJS)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(USER_NL_LIBS)
 
+# The guest tests' remanence probe (tests/bufscan/bufscan.c).
+$(BUFSCAN_PROG): tests/bufscan/bufscan.c
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $<
+
 user-clean:
-	rm -rf build/user build/tests/relay build/tests/chanwatch $(USER_PROGS)
+	rm -rf build/user build/tests/relay build/tests/chanwatch \
+		build/tests/bufscan $(USER_PROGS)

@@ -23,11 +23,14 @@
 #      queue nor change the format, and is counted and audited; unbound,
 #      another user's channel (tests/chanwatch) attached to it receives no
 #      frame of the owner's stream and the kernel counts each withheld;
+#      right after it, another user's new buffers hold nothing of it
+#      (tests/bufscan: remanence);
 #   e) rmmod camguard is refused while the patched vivid is loaded; vivid
 #      then camguard unload cleanly.
 #   u) uvcvideo: the patched driver on camguard.ko alone makes the plugged
 #      camera a camguard camera; its owner's YUYV frames carry the owner's
-#      stamp and are tagged, and are withheld from another user's channel;
+#      stamp and are tagged, and are withheld from another user's channel
+#      and leave nothing in another user's new buffers;
 #      bound to the owner, another user cannot take
 #      the driver's privileges (S_FMT); muted, an MJPEG stream delivers
 #      whole black JPEGs; unplugged, the camera leaves camguard; rmmod
@@ -49,6 +52,7 @@ set -euo pipefail
 
 CG_VIVID_KO=${CG_VIVID_KO:-${CG_KO%/*}/drivers/vivid.ko}
 CG_CHANWATCH=${CG_CHANWATCH:-$CG_TOP/build/tests/chanwatch/cg-chanwatch}
+CG_BUFSCAN=${CG_BUFSCAN:-$CG_TOP/build/tests/bufscan/cg-bufscan}
 # The same source with the series' fixes but without camguard: the stock
 # driver as it should be (drivers/vivid/SERIES/0001-*.patch).
 CG_VIVID_BASE_KO=${CG_VIVID_BASE_KO:-${CG_KO%/*}/drivers/vivid-base.ko}
@@ -194,6 +198,18 @@ readme_run() {
 	((rc == 0)) || cg_why+=("README's \"$1\" failed ($rc): $out")
 }
 
+# remanence NAME NODE: right after the owner's stream, bob (2102) takes the
+# queue and maps its new buffers (tests/bufscan): not one byte may be set.
+remanence() {
+	local res rc=0
+	cg_why=()
+	res=$(setpriv --reuid=2102 --regid=2102 --clear-groups "$CG_BUFSCAN" "$2" 2>&1) || rc=$?
+	((rc == 0)) || cg_why+=("cg-bufscan exited $rc: $res")
+	[[ $res =~ ^buffers\ [1-9][0-9]*\ bytes\ [1-9][0-9]*\ nonzero\ 0$ ]] ||
+		cg_why+=("bob's new buffers: $res")
+	cg_report "$1: bob's buffers, taken right after the owner's stream, hold nothing of it ($res)" "${cg_why[@]}"
+}
+
 module_loaded() {
 	grep -q "^$1 " /proc/modules
 }
@@ -337,6 +353,7 @@ cg_why=()
 stranger_withheld "$node" "$cam" setpriv --reuid=2101 --regid=2101 --clear-groups \
 	v4l2-ctl -d "$node" --stream-mmap --stream-count=10 --stream-to=/dev/null
 cg_report "d) bob's channel on the camera gets no frame of alice's stream: the kernel withheld $WITHHELD" "${cg_why[@]}"
+remanence "d) remanence" "$node"
 
 cg_diag "summary: real driver vivid ($kernel): compliance $pa_succ/$pa_total (stock $st_succ/$st_total), tagged $tagged delivered $delivered withheld $WITHHELD foreign $foreign"
 
@@ -419,6 +436,7 @@ if plug "u) the USB camera through the patched uvcvideo"; then
 		v4l2-ctl -d "$UVC_NODE" --stream-mmap --stream-count=10 --stream-to=/dev/null
 	uwithheld=$WITHHELD
 	cg_report "u) another user's channel on the camera gets no frame of the owner's stream: the kernel withheld $uwithheld" "${cg_why[@]}"
+	remanence "u) remanence" "$UVC_NODE"
 
 	cg_why=()
 	"$CG_CTL" bind "$ucam" "$OWNER:$OWNER" || cg_why+=("camguardctl bind $ucam $OWNER:$OWNER failed")
