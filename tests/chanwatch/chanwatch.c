@@ -46,38 +46,6 @@ static long now_ms(void)
 	return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
 }
 
-static int put_new(struct nl_msg *msg, void *arg)
-{
-	/* The key only MACs the events: any fixed one will do here. */
-	static const uint8_t key[CAMGUARD_KEY_LEN] = { 0x63, 0x77 };
-
-	(void)arg;
-	if (nla_put_string(msg, CAMGUARD_A_CHAN_NAME, "cg-chanwatch") ||
-	    nla_put(msg, CAMGUARD_A_CHAN_KEY, sizeof(key), key))
-		return -EMSGSIZE;
-	return 0;
-}
-
-static int got_new(uint8_t cmd, struct nlattr **a, void *arg)
-{
-	struct watch *w = arg;
-
-	(void)cmd;
-	if (a[CAMGUARD_A_CHAN_ID])
-		w->chan = nla_get_u32(a[CAMGUARD_A_CHAN_ID]);
-	return 0;
-}
-
-static int put_attach(struct nl_msg *msg, void *arg)
-{
-	const struct watch *w = arg;
-
-	if (nla_put_u32(msg, CAMGUARD_A_CHAN_ID, w->chan) ||
-	    nla_put_u32(msg, CAMGUARD_A_CAM_ID, w->cam))
-		return -EMSGSIZE;
-	return 0;
-}
-
 static int event(uint8_t cmd, struct nlattr **a, void *arg)
 {
 	struct watch *w = arg;
@@ -94,6 +62,8 @@ static int event(uint8_t cmd, struct nlattr **a, void *arg)
 
 int main(int argc, char **argv)
 {
+	/* The key only MACs the events: any fixed one will do here. */
+	static const uint8_t key[CAMGUARD_KEY_LEN] = { 0x63, 0x77 };
 	struct watch w = { 0 };
 	struct cg_nl nl;
 	long end, left;
@@ -118,13 +88,9 @@ int main(int argc, char **argv)
 	/* Events that come before the attach's ack are counted too. */
 	nl.event_fn = event;
 	nl.event_arg = &w;
-	ret = cg_nl_request(&nl, CAMGUARD_CMD_CHAN_NEW, false, put_new, NULL,
-			    got_new, &w);
-	if (!ret && !w.chan)
-		ret = -EPROTO;
+	ret = cg_nl_chan_new(&nl, "cg-chanwatch", key, 0, &w.chan);
 	if (!ret)
-		ret = cg_nl_request(&nl, CAMGUARD_CMD_CHAN_ATTACH, false,
-				    put_attach, &w, NULL, NULL);
+		ret = cg_nl_chan_attach(&nl, w.chan, w.cam);
 	if (ret) {
 		fprintf(stderr, "cg-chanwatch: camera %u: %s\n", w.cam,
 			nl.errmsg[0] ? nl.errmsg : strerror(-ret));

@@ -97,43 +97,6 @@ int cg_channel_resolve(struct cg_worker *w)
 
 /* ---- channels ---------------------------------------------------------- */
 
-struct chan_new {
-	const struct cg_display *d;
-	uint32_t id;
-};
-
-static int put_chan_new(struct nl_msg *msg, void *arg)
-{
-	struct chan_new *c = arg;
-
-	if (nla_put_string(msg, CAMGUARD_A_CHAN_NAME, c->d->cfg->name) ||
-	    nla_put(msg, CAMGUARD_A_CHAN_KEY, CAMGUARD_KEY_LEN, c->d->key) ||
-	    nla_put_u32(msg, CAMGUARD_A_CHAN_FLAGS,
-			CAMGUARD_CHAN_F_STREAM_EVENTS))
-		return -EMSGSIZE;
-	return 0;
-}
-
-static int got_chan_new(uint8_t cmd, struct nlattr **a, void *arg)
-{
-	struct chan_new *c = arg;
-
-	(void)cmd;
-	if (a[CAMGUARD_A_CHAN_ID])
-		c->id = nla_get_u32(a[CAMGUARD_A_CHAN_ID]);
-	return 0;
-}
-
-static int put_attach(struct nl_msg *msg, void *arg)
-{
-	const struct cg_display *d = arg;
-
-	if (nla_put_u32(msg, CAMGUARD_A_CHAN_ID, d->chan->id) ||
-	    nla_put_u32(msg, CAMGUARD_A_CAM_ID, d->cam->id))
-		return -EMSGSIZE;
-	return 0;
-}
-
 /*
  * The display's channel, keyed with its pairing key (the kernel's reply
  * carries the key back: libnl frees that message, and the key is the one
@@ -141,19 +104,15 @@ static int put_attach(struct nl_msg *msg, void *arg)
  */
 int cg_channel_create(struct cg_worker *w, struct cg_display *d)
 {
-	struct chan_new c = { .d = d };
 	int ret;
 
-	ret = cg_nl_request(&w->nl, CAMGUARD_CMD_CHAN_NEW, false, put_chan_new,
-			    &c, got_chan_new, &c);
-	if (ret < 0 || !c.id) {
-		cg_err(d->mod, "creating its channel: %s",
-		       ret < 0 ? w->nl.errmsg : "no channel id in the reply");
-		return ret < 0 ? ret : -EPROTO;
+	ret = cg_nl_chan_new(&w->nl, d->cfg->name, d->key,
+			     CAMGUARD_CHAN_F_STREAM_EVENTS, &d->chan->id);
+	if (ret < 0) {
+		cg_err(d->mod, "creating its channel: %s", w->nl.errmsg);
+		return ret;
 	}
-	d->chan->id = c.id;
-	ret = cg_nl_request(&w->nl, CAMGUARD_CMD_CHAN_ATTACH, false,
-			    put_attach, d, NULL, NULL);
+	ret = cg_nl_chan_attach(&w->nl, d->chan->id, d->cam->id);
 	if (ret < 0) {
 		cg_err(d->mod, "attaching channel %u to camera %u: %s",
 		       d->chan->id, d->cam->id, w->nl.errmsg);

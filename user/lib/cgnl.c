@@ -294,6 +294,76 @@ out:
 	return ret;
 }
 
+struct chan_new {
+	const char *name;
+	const uint8_t *key;
+	uint32_t flags;
+	uint32_t id;
+};
+
+static int put_chan_new(struct nl_msg *msg, void *arg)
+{
+	const struct chan_new *c = arg;
+
+	if (nla_put_string(msg, CAMGUARD_A_CHAN_NAME, c->name) ||
+	    nla_put(msg, CAMGUARD_A_CHAN_KEY, CAMGUARD_KEY_LEN, c->key) ||
+	    (c->flags && nla_put_u32(msg, CAMGUARD_A_CHAN_FLAGS, c->flags)))
+		return -EMSGSIZE;
+	return 0;
+}
+
+static int got_chan_new(uint8_t cmd, struct nlattr **a, void *arg)
+{
+	struct chan_new *c = arg;
+
+	(void)cmd;
+	if (a[CAMGUARD_A_CHAN_ID])
+		c->id = nla_get_u32(a[CAMGUARD_A_CHAN_ID]);
+	return 0;
+}
+
+int cg_nl_chan_new(struct cg_nl *nl, const char *name,
+		   const uint8_t key[CAMGUARD_KEY_LEN], uint32_t flags,
+		   uint32_t *id)
+{
+	struct chan_new c = { .name = name, .key = key, .flags = flags };
+	int ret;
+
+	ret = cg_nl_request(nl, CAMGUARD_CMD_CHAN_NEW, false, put_chan_new,
+			    &c, got_chan_new, &c);
+	if (ret < 0)
+		return ret;
+	if (!c.id) {
+		cg_nl_set_err(nl, EPROTO, "no channel id in the reply");
+		return -EPROTO;
+	}
+	*id = c.id;
+	return 0;
+}
+
+struct chan_attach {
+	uint32_t chan;
+	uint32_t cam;
+};
+
+static int put_attach(struct nl_msg *msg, void *arg)
+{
+	const struct chan_attach *a = arg;
+
+	if (nla_put_u32(msg, CAMGUARD_A_CHAN_ID, a->chan) ||
+	    nla_put_u32(msg, CAMGUARD_A_CAM_ID, a->cam))
+		return -EMSGSIZE;
+	return 0;
+}
+
+int cg_nl_chan_attach(struct cg_nl *nl, uint32_t chan, uint32_t cam)
+{
+	struct chan_attach a = { .chan = chan, .cam = cam };
+
+	return cg_nl_request(nl, CAMGUARD_CMD_CHAN_ATTACH, false, put_attach,
+			     &a, NULL, NULL);
+}
+
 int cg_nl_join_audit(struct cg_nl *nl)
 {
 	int ret;

@@ -63,6 +63,18 @@ void cg_nl_close(struct cg_nl *nl);
 int cg_nl_request(struct cg_nl *nl, uint8_t cmd, bool dump, cg_nl_put_fn put,
 		  void *put_arg, cg_nl_msg_fn fn, void *arg);
 
+/*
+ * A channel of the calling process's credential on this socket, keyed
+ * with @key, CAMGUARD_CHAN_F_* @flags (0: none): its id in *@id. 0 or a
+ * negative errno (nl->errmsg says why).
+ */
+int cg_nl_chan_new(struct cg_nl *nl, const char *name,
+		   const uint8_t key[CAMGUARD_KEY_LEN], uint32_t flags,
+		   uint32_t *id);
+
+/* Attach channel @chan to camera @cam: 0 or a negative errno. */
+int cg_nl_chan_attach(struct cg_nl *nl, uint32_t chan, uint32_t cam);
+
 /* Join the audit group (needs CAP_NET_ADMIN): 0 or a negative errno. */
 int cg_nl_join_audit(struct cg_nl *nl);
 
