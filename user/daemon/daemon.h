@@ -30,6 +30,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <sys/socket.h>
 #include <sys/types.h>
 #include <time.h>
@@ -394,9 +395,15 @@ struct cg_payload {
 	uint8_t data[];
 };
 
+/* Drop a reference (NULL: none); the last one frees the payload. */
+static inline void cg_payload_put(struct cg_payload *p)
+{
+	if (p && !--p->refs)
+		free(p);
+}
+
 /* frame.c */
 int cg_frame_handle(struct cg_worker *w, struct cg_camera *cam);
-void cg_payload_put(struct cg_payload *p);
 
 /* display.c */
 void cg_display_accept(struct cg_worker *w, int fd, uint32_t index);

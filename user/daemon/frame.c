@@ -98,12 +98,6 @@ static unsigned int find_events(struct cg_display **ds, unsigned int n,
 	return missing;
 }
 
-void cg_payload_put(struct cg_payload *p)
-{
-	if (p && !--p->refs)
-		free(p);
-}
-
 /* The header fields every display's record of @f shares. */
 static void frame_header(const struct cg_frame *f,
 			 const struct cg_frame_event *ev, size_t payload_len,
