@@ -6,9 +6,10 @@
  *
  * Every request is made before the first camera starts (cg_capture_start);
  * after that the socket is only read, with cg_channel_receive(). Events
- * can still come amid a request's replies (a camera that another of this
- * owner's processes streams: attaching to it sends the stream at once):
- * cg_nl_request() hands them to cg_channel_event() too.
+ * can still come amid a request's replies (uvcvideo makes the worker the
+ * stream's owner at S_FMT already, and attaching to a camera with a stream
+ * sends the stream at once): cg_nl_request() hands them to
+ * cg_channel_event() too.
  *
  * Frame events land in a small ring per channel (struct cg_channel,
  * CG_EVENT_RING): the frame path looks its event up by sequence number
