@@ -77,11 +77,15 @@ static int cg_reserve_output(struct cg_jpeg_encoder *enc, uint32_t width,
 	return 0;
 }
 
-/* Every other byte of a YUYV row: its luma. */
+/*
+ * Every other byte of a YUYV row: its luma. Here and in cg_yuyv_chroma()
+ * the index is a size_t: with a 32-bit one, whose 2 * x may wrap, GCC 12
+ * does not vectorise the loop.
+ */
 static void cg_yuyv_luma(const uint8_t *restrict src, uint8_t *restrict y,
 			 uint32_t width)
 {
-	uint32_t x;
+	size_t x;
 
 	for (x = 0; x < width; x++)
 		y[x] = src[2 * x];
@@ -92,7 +96,7 @@ static void cg_yuyv_chroma(const uint8_t *restrict a,
 			   const uint8_t *restrict b, uint8_t *restrict u,
 			   uint8_t *restrict v, uint32_t cw)
 {
-	uint32_t x;
+	size_t x;
 
 	for (x = 0; x < cw; x++) {
 		u[x] = (uint8_t)((a[4 * x + 1] + b[4 * x + 1] + 1) >> 1);
