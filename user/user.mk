@@ -55,7 +55,8 @@ USER_PROTO_SRCS := $(addprefix user/lib/,hmac.c aead.c frametag.c record.c \
 # USER_NET_SRCS: the display connection protocol (TLS, hello, challenge),
 # the owners' TLS identities, camguardd's control socket and logging,
 # shared by camguardd, camguardctl, camguard-view and tests/relay.
-USER_NET_SRCS := $(addprefix user/lib/,transport.c identity.c control.c log.c)
+USER_NET_SRCS := $(addprefix user/lib/,transport.c identity.c control.c log.c \
+		 sni.c http.c websocket.c)
 # USER_NL_SRCS: the camguard netlink client (libnl-genl).
 USER_NL_SRCS := user/lib/cgnl.c
 

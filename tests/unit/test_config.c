@@ -190,6 +190,36 @@ START_TEST(test_order_and_owners)
 }
 END_TEST
 
+/* [web]: hosts by name, any case, each to its owner; root's default. */
+START_TEST(test_web)
+{
+	static const char text[] = LISTEN CAMERA DISPLAY
+		"[web]\nhost = Alice.Cam.Example alice\n"
+		"host = alice-2.example 1000\n";
+	struct cg_config cfg;
+	struct cg_owner bob = { .uid = 1001, .gid = 1001 };
+	char err[512];
+
+	ck_assert_msg(parse(text, &cfg, err, sizeof(err)) == 0, "%s", err);
+	ck_assert_uint_eq(cfg.n_web_hosts, 2);
+	ck_assert_str_eq(cfg.web_root, CG_CONFIG_DEFAULT_WEB_ROOT);
+	ck_assert_int_eq(cg_config_find_web_host(&cfg, "alice.cam.example"), 0);
+	ck_assert_int_eq(cg_config_find_web_host(&cfg, "alice-2.example"), 1);
+	ck_assert_int_eq(cg_config_find_web_host(&cfg, "bob.example"), -1);
+	ck_assert_uint_eq(cfg.web_hosts[1].owner.uid, 1000);
+	ck_assert_str_eq(cg_config_web_host_of(&cfg, &cfg.displays[0].owner),
+			 "alice.cam.example");
+	ck_assert_ptr_null(cg_config_web_host_of(&cfg, &bob));
+	cg_config_free(&cfg);
+
+	ck_assert_msg(parse(LISTEN "[web]\nroot = /srv/page\n", &cfg, err,
+			    sizeof(err)) == 0, "%s", err);
+	ck_assert_str_eq(cfg.web_root, "/srv/page");
+	ck_assert_uint_eq(cfg.n_web_hosts, 0);
+	cg_config_free(&cfg);
+}
+END_TEST
+
 /* Each bad config and the exact message it gets. */
 START_TEST(test_errors)
 {
@@ -307,6 +337,20 @@ START_TEST(test_errors)
 		{ LISTEN "[display d]\ncamera = a b\n",
 		  "camguard.conf:6: bad value 'a b' for 'camera'" },
 		{ "[listen]\naddress = *:1\nfoo\n", "camguard.conf:3: expected 'key = value'" },
+		{ LISTEN CAMERA DISPLAY "[web]\nhost = 192.168.1.5 alice\n",
+		  "camguard.conf:13: bad value '192.168.1.5 alice' for 'host': expected HOST OWNER: a DNS name (not an IP address" },
+		{ LISTEN CAMERA DISPLAY "[web]\nhost = alice.example\n",
+		  "camguard.conf:13: bad value 'alice.example' for 'host'" },
+		{ LISTEN CAMERA DISPLAY "[web]\nhost = a_b.example alice\n",
+		  "camguard.conf:13: bad value 'a_b.example alice' for 'host'" },
+		{ LISTEN CAMERA DISPLAY "[web]\nhost = a.example alice\nhost = A.Example alice\n",
+		  "camguard.conf:14: web host 'a.example' is listed twice (first on line 13)" },
+		{ LISTEN CAMERA DISPLAY "[web]\nhost = b.example bob\n",
+		  "camguard.conf:13: web host 'b.example': uid 1001 gid 1001 has no [display]" },
+		{ LISTEN CAMERA DISPLAY "[web]\nhost = b.example nobody\n",
+		  "camguard.conf:13: unknown user 'nobody'" },
+		{ LISTEN CAMERA DISPLAY "[web]\nroot = relative\n",
+		  "camguard.conf:13: bad value 'relative' for 'root': expected an absolute path" },
 	};
 	struct cg_config cfg;
 	unsigned int i;
@@ -325,6 +369,8 @@ START_TEST(test_errors)
 		ck_assert_ptr_null(cfg.displays);
 		ck_assert_ptr_null(cfg.identities);
 		ck_assert_ptr_null(cfg.control_socket);
+		ck_assert_ptr_null(cfg.web_hosts);
+		ck_assert_ptr_null(cfg.web_root);
 	}
 }
 END_TEST
@@ -498,6 +544,7 @@ Suite *config_suite(void)
 	tcase_add_test(tc, test_load_errors);
 	tcase_add_test(tc, test_mutations);
 	tcase_add_test(tc, test_system_users);
+	tcase_add_test(tc, test_web);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -22,6 +22,7 @@ Suite *pairing_suite(void);
 Suite *convert_suite(void);
 Suite *identity_suite(void);
 Suite *control_suite(void);
+Suite *web_suite(void);
 
 /* The frame sizes every round trip runs at. */
 struct test_size {

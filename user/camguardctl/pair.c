@@ -38,14 +38,26 @@ static bool unspecified_host(const char *host)
  * written (a link whose key camguardd never gets would pair nothing), and
  * wiped after.
  */
-static void print_link(const struct cg_pairing *p)
+/*
+ * The link's host is the owner's [web] host: camguardd routes a browser by
+ * the host name it dials (docs/web-display.md), never by an address.
+ */
+static void print_link(const struct cg_pairing *paired, const char *web_host)
 {
 	char link[CG_PAIRING_LINK_MAX];
+	struct cg_pairing p = *paired;
+	int ret;
 
-	if (cg_pairing_link(p, link, sizeof(link)) < 0) {
+	if (web_host)
+		snprintf(p.host, sizeof(p.host), "%s", web_host);
+	ret = cg_pairing_link(&p, link, sizeof(link));
+	cg_pairing_clear(&p);
+	if (ret < 0) {
 		fprintf(stderr, "camguardctl pair: cannot make the pairing link\n");
 		return;
 	}
+	if (!web_host)
+		fprintf(stderr, "camguardctl pair: warning: the owner has no [web] host, so camguardd will not serve this link; add 'host = NAME OWNER' to [web] and pair again\n");
 	printf("pairing link for a browser display (it holds the display's key: give it\n"
 	       "only to that display, over a channel you trust; the key stays in the part\n"
 	       "after '#', which browsers never send):\n%s\n", link);
@@ -117,7 +129,7 @@ static int pair_display(const char *config, const char *name,
 	       strchr(p.host, ':') ? "[" : "", p.host,
 	       strchr(p.host, ':') ? "]" : "", p.port, path);
 	if (link)
-		print_link(&p);
+		print_link(&p, cg_config_web_host_of(&cfg, &d->owner));
 	if (out && strcmp(out, d->pairing))
 		printf("camguardd reads the key from %s: put a copy there too (mode 0600)\n",
 		       d->pairing);

@@ -14,7 +14,9 @@
  *                 tells the supervisor when a display's channel is cut
  *   frame.c       one dequeued frame: digest check against the kernel's
  *                 event, encode and encrypt once, seal a header per display
- *   display.c     display connections: TLS, authentication, output queue
+ *   display.c     display connections: TLS, authentication, output queue;
+ *                 a browser's request and its WebSocket framing
+ *   web.c         what a browser's request gets: the page, or the upgrade
  *
  * Ownership: the supervisor owns the config, the listen sockets and the
  * control socket; a worker gets a copy of the config at fork() and owns
@@ -80,8 +82,11 @@ static inline void cg_timeout_until(int *timeout, uint64_t deadline,
  * message per display connection, this body and the socket by SCM_RIGHTS.
  */
 struct cg_handoff {
-	uint32_t display;	/* index into the config's displays[] */
+	uint32_t display;	/* index into the config's displays[], or: */
 };
+
+/* A browser's connection: the worker learns its display from the request. */
+#define CG_HANDOFF_WEB	UINT32_MAX
 
 /*
  * Worker to supervisor, over the same socket: the kernel revoked the
@@ -105,6 +110,8 @@ struct cg_sup_stats {
 	uint64_t bad_hello;
 	uint64_t hello_timeout;
 	uint64_t unknown_display;
+	uint64_t no_server_name;	/* TLS first, without a server name */
+	uint64_t unknown_host;		/* a server name no [web] host has */
 	uint64_t no_worker;
 	uint64_t handed_off;
 	uint64_t worker_exits;
@@ -153,10 +160,15 @@ void cg_listen_close(struct cg_listener *l);
 /* Pending connections with no worker left to take them are closed. */
 void cg_listen_drop_pending(struct cg_listener *l);
 
-/* A connection whose hello line named a display of the config. */
+/*
+ * A connection that named where it goes: a hello line naming a display of
+ * the config, or a browser's ClientHello naming a [web] host.
+ */
 struct cg_hello {
 	int fd;				/* the caller's from here on */
-	unsigned int display;		/* index into the config's displays[] */
+	uint32_t display;		/* displays[] index, or CG_HANDOFF_WEB */
+	struct cg_owner owner;		/* whose worker takes it */
+	char what[CG_KV_MAX_HOST + 16];	/* "display NAME", "web host NAME" */
 	char peer[80];
 };
 
@@ -164,10 +176,10 @@ struct cg_hello {
 void cg_listen_accept(struct cg_listener *l, const struct cg_config *cfg,
 		      int listen_fd);
 /*
- * Reads more of pending connection @slot's hello line. 1: the line named
- * a display, the connection has left pending[] and *@out holds it for the
- * caller to route (supervisor.c); 0: not yet, or the connection was
- * closed and counted.
+ * Reads more of pending connection @slot's hello line, or peeks at its
+ * ClientHello. 1: it named a display or a web host, the connection has
+ * left pending[] and *@out holds it for the caller to route
+ * (supervisor.c); 0: not yet, or the connection was closed and counted.
  */
 int cg_listen_hello(struct cg_listener *l, const struct cg_config *cfg,
 		    unsigned int slot, struct cg_hello *out);
@@ -310,6 +322,20 @@ struct cg_display_stats {
 	uint64_t replaced;		/* by a newer connection */
 };
 
+/* Browser requests before they reach a display (web.c, display.c). */
+struct cg_web_stats {
+	uint64_t requests;		/* complete request heads */
+	uint64_t files;			/* page files served */
+	uint64_t upgrades;		/* WebSockets accepted, before auth */
+	uint64_t not_found;
+	uint64_t bad_request;		/* malformed, too big, refused upgrade */
+	uint64_t protocol_error;	/* WebSocket framing before auth */
+	uint64_t tls_failed;
+	uint64_t refused;		/* max_connections */
+	uint64_t timeouts;		/* no whole request, or answer, in time */
+	uint64_t errors;		/* the page's files unreadable */
+};
+
 struct cg_conn;
 
 struct cg_display {
@@ -349,6 +375,7 @@ struct cg_worker {
 	uint64_t events_lost;		/* the socket overflowed */
 	uint64_t events_bad;		/* malformed or for no channel of ours */
 	uint64_t bad_handoff;		/* supervisor messages refused */
+	struct cg_web_stats web_st;
 };
 
 /* worker.c: the forked child's whole life; returns its exit status. */
@@ -425,5 +452,20 @@ void cg_display_reap(struct cg_worker *w);
  */
 unsigned int cg_display_revoke(struct cg_worker *w, struct cg_display *d);
 void cg_display_close_all(struct cg_worker *w);
+
+/* web.c: the answer to a browser's request. */
+struct cg_web_reply {
+	uint8_t *buf;			/* head and body; NULL: out of memory */
+	size_t len;
+	size_t body;			/* where the body starts */
+	struct cg_display *upgrade;	/* 101: the WebSocket is @upgrade's */
+};
+
+/*
+ * The @len bytes a browser sent so far: 0 while its request head is not
+ * whole, else 1 and the answer in *@out (free out->buf).
+ */
+int cg_web_request(struct cg_worker *w, const char *buf, size_t len,
+		   const char *peer, struct cg_web_reply *out);
 
 #endif /* CG_DAEMON_H */

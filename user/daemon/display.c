@@ -8,7 +8,14 @@
  *             checked in constant time (cg_auth_check)
  *   READY     records out; whatever the display sends is read and dropped
  *
- * All three steps before READY must finish within limits.handshake_timeout.
+ * A browser (docs/web-display.md) has two more steps after TLS, and frames
+ * what follows as WebSocket messages:
+ *
+ *   REQUEST   its HTTP request head, read whole (web.c decides the answer)
+ *   REPLY     the answer written: a page file or an error, then closed;
+ *             or 101, and on to CHALLENGE for the display it named
+ *
+ * Every step before READY must finish within limits.handshake_timeout.
  * In READY a connection holds at most limits.max_queued_records records:
  * when full, the NEW record is dropped and counted, so a slow display only
  * loses its own frames. No write progress for write_timeout with data
@@ -40,19 +47,30 @@
 #include <openssl/err.h>
 
 #include "daemon.h"
+#include "http.h"
 #include "log.h"
 #include "transport.h"
+#include "websocket.h"
 
 #define READ_BUDGET	16384	/* bytes read and dropped per wake-up */
+#define WEB_MOD		"web"	/* a browser's, before it names a display */
+
+/* The auth messages as a browser's WebSocket frames carry them. */
+#define WS_CHALLENGE_LEN	(2 + CG_AUTH_MSG_LEN)
+#define WS_RESPONSE_LEN		(2 + 4 + CG_AUTH_MSG_LEN)	/* masked */
 
 enum conn_state {
 	CONN_TLS,
+	CONN_REQUEST,
+	CONN_REPLY,
 	CONN_CHALLENGE,
 	CONN_RESPONSE,
 	CONN_READY,
 };
 
 struct cg_outrec {
+	uint8_t ws[CG_WS_HEADER_MAX];	/* a browser's frame header */
+	size_t ws_len;			/* 0 for camguard-view and the like */
 	uint8_t header[CG_RECORD_HEADER_LEN];
 	struct cg_payload *payload;	/* one reference */
 };
@@ -61,14 +79,22 @@ struct cg_conn {
 	struct cg_conn *next;
 	int fd;
 	SSL *ssl;
-	struct cg_display *disp;
+	struct cg_display *disp;	/* NULL: a browser, not yet upgraded */
 	enum conn_state state;
+	bool web;			/* a browser: HTTP, then WebSocket */
 	bool dead;
 	bool want_write;		/* the last TLS call asked for POLLOUT */
 	char peer[64];
+	char *req;			/* a browser's request head so far */
+	size_t req_len;
+	struct cg_web_reply reply;	/* its answer */
+	size_t reply_off;		/* bytes of it written */
 	uint8_t challenge[CG_AUTH_MSG_LEN];
 	uint8_t response[CG_AUTH_MSG_LEN];
-	size_t off;			/* of challenge sent / response read */
+	uint8_t hs_out[WS_CHALLENGE_LEN];	/* the challenge as sent */
+	uint8_t hs_in[WS_RESPONSE_LEN];		/* the response as read */
+	size_t hs_out_len, hs_in_len;
+	size_t off;			/* of hs_out sent / hs_in read */
 	uint64_t deadline_ms;		/* end of the handshake */
 	uint64_t last_io_ms;		/* any progress */
 	uint64_t last_write_ms;		/* write progress, or queue start */
@@ -122,11 +148,15 @@ static void conn_close(struct cg_worker *w, struct cg_conn *c,
 
 	if (c->dead)
 		return;
-	cg_log(level, d->mod, "connection from %s closed: %s (the display's sent %llu dropped_full %llu)",
-	       c->peer, why, (unsigned long long)d->st.sent,
-	       (unsigned long long)d->st.dropped_full);
+	if (d)
+		cg_log(level, d->mod, "connection from %s closed: %s (the display's sent %llu dropped_full %llu)",
+		       c->peer, why, (unsigned long long)d->st.sent,
+		       (unsigned long long)d->st.dropped_full);
+	else
+		cg_log(level, WEB_MOD, "connection from %s closed: %s",
+		       c->peer, why);
 	c->dead = true;
-	if (d->conn == c)
+	if (d && d->conn == c)
 		d->conn = NULL;
 	/* No close_notify: the peer may be gone, and it must not block. */
 	SSL_free(c->ssl);
@@ -134,6 +164,10 @@ static void conn_close(struct cg_worker *w, struct cg_conn *c,
 	close(c->fd);
 	c->fd = -1;
 	queue_free(c);
+	free(c->req);
+	c->req = NULL;
+	free(c->reply.buf);
+	c->reply.buf = NULL;
 	w->n_conns--;
 }
 
@@ -154,13 +188,16 @@ static struct cg_display *display_by_index(struct cg_worker *w, uint32_t index)
 void cg_display_accept(struct cg_worker *w, int fd, uint32_t index)
 {
 	const struct cg_config_limits *lim = &w->cfg->limits;
-	struct cg_display *d = display_by_index(w, index);
+	bool web = index == CG_HANDOFF_WEB;
+	struct cg_display *d = web ? NULL : display_by_index(w, index);
+	uint64_t *refused = d ? &d->st.refused : &w->web_st.refused;
+	const char *mod = d ? d->mod : WEB_MOD;
 	struct cg_conn *c;
 	char peer[64];
 	int one = 1;
 
 	peer_name(fd, peer, sizeof(peer));
-	if (!d) {
+	if (!d && !web) {
 		/* The supervisor routes by owner: this is a bug, not an attack. */
 		w->bad_handoff++;
 		cg_err(w->mod, "connection from %s for display #%u, not one of this owner's: closed",
@@ -168,7 +205,7 @@ void cg_display_accept(struct cg_worker *w, int fd, uint32_t index)
 		close(fd);
 		return;
 	}
-	if (!d->usable) {
+	if (d && !d->usable) {
 		d->st.refused++;
 		cg_warn(d->mod, "connection from %s refused: the display has no channel (see the start-up errors)",
 			peer);
@@ -176,8 +213,8 @@ void cg_display_accept(struct cg_worker *w, int fd, uint32_t index)
 		return;
 	}
 	if (w->n_conns >= lim->max_connections) {
-		d->st.refused++;
-		cg_warn(d->mod, "connection from %s refused: %u connections already (max_connections)",
+		(*refused)++;
+		cg_warn(mod, "connection from %s refused: %u connections already (max_connections)",
 			peer, w->n_conns);
 		close(fd);
 		return;
@@ -188,8 +225,8 @@ void cg_display_accept(struct cg_worker *w, int fd, uint32_t index)
 	if (c)
 		c->ssl = SSL_new(w->tls);
 	if (!c || !c->q || !c->ssl || !SSL_set_fd(c->ssl, fd)) {
-		d->st.refused++;
-		cg_err(d->mod, "connection from %s refused: out of memory", peer);
+		(*refused)++;
+		cg_err(mod, "connection from %s refused: out of memory", peer);
 		if (c) {
 			SSL_free(c->ssl);
 			free(c->q);
@@ -206,6 +243,7 @@ void cg_display_accept(struct cg_worker *w, int fd, uint32_t index)
 	SSL_set_accept_state(c->ssl);
 	c->fd = fd;
 	c->disp = d;
+	c->web = web;
 	c->state = CONN_TLS;
 	c->q_cap = lim->max_queued_records;
 	snprintf(c->peer, sizeof(c->peer), "%s", peer);
@@ -214,7 +252,7 @@ void cg_display_accept(struct cg_worker *w, int fd, uint32_t index)
 	c->next = w->conns;
 	w->conns = c;
 	w->n_conns++;
-	cg_debug(d->mod, "connection from %s: TLS handshake", peer);
+	cg_debug(mod, "connection from %s: TLS handshake", peer);
 	cg_display_io(w, c, POLLIN);
 }
 
@@ -249,8 +287,10 @@ static int tls_wait(struct cg_worker *w, struct cg_conn *c, int ret,
 			 cg_tls_errors(detail, sizeof(detail)));
 		break;
 	}
-	if (c->state == CONN_TLS)
+	if (c->state == CONN_TLS && c->disp)
 		c->disp->st.tls_failed++;
+	else if (c->state == CONN_TLS)
+		w->web_st.tls_failed++;
 	conn_close(w, c, c->state == CONN_READY ? CG_LOG_INFO : CG_LOG_WARN,
 		   why);
 	return -1;
@@ -273,13 +313,133 @@ static void authenticated(struct cg_worker *w, struct cg_conn *c)
 		c->peer, d->chan->id, d->cam->cfg->name);
 }
 
+/*
+ * A browser's close frame with @code, written if the socket takes it at
+ * once: it tells the page why (docs/web-display.md); nothing waits for it.
+ */
+static void ws_close(struct cg_conn *c, uint16_t code)
+{
+	uint8_t frame[4] = { 0x80 | CG_WS_CLOSE, 2, (uint8_t)(code >> 8),
+			     (uint8_t)code };
+
+	if (c->web && c->state >= CONN_CHALLENGE)
+		SSL_write(c->ssl, frame, sizeof(frame));
+	ERR_clear_error();
+}
+
+/* The challenge, as a binary WebSocket message for a browser. */
+static int start_challenge(struct cg_worker *w, struct cg_conn *c)
+{
+	size_t n = 0;
+
+	if (cg_auth_challenge(c->challenge) < 0) {
+		conn_close(w, c, CG_LOG_ERR, "no random bytes for the challenge");
+		return -1;
+	}
+	if (c->web)
+		n = cg_ws_header(c->hs_out, CG_WS_BINARY, CG_AUTH_MSG_LEN);
+	memcpy(c->hs_out + n, c->challenge, CG_AUTH_MSG_LEN);
+	c->hs_out_len = n + CG_AUTH_MSG_LEN;
+	c->hs_in_len = c->web ? WS_RESPONSE_LEN : CG_AUTH_MSG_LEN;
+	c->state = CONN_CHALLENGE;
+	c->off = 0;
+	return 0;
+}
+
+/*
+ * A browser's response must be one masked binary message of exactly
+ * CG_AUTH_MSG_LEN bytes: refused from its first two bytes if it is not.
+ * 0 (unmasked into c->response once whole), or -1 after closing.
+ */
+static int ws_response(struct cg_worker *w, struct cg_conn *c)
+{
+	struct cg_ws_frame f;
+
+	if (!c->web) {
+		if (c->off == CG_AUTH_MSG_LEN)
+			memcpy(c->response, c->hs_in, CG_AUTH_MSG_LEN);
+		return 0;
+	}
+	if (c->off >= 2 && (c->hs_in[0] != (0x80 | CG_WS_BINARY) ||
+			    c->hs_in[1] != (0x80 | CG_AUTH_MSG_LEN))) {
+		w->web_st.protocol_error++;
+		ws_close(c, CG_WS_CLOSE_POLICY);
+		conn_close(w, c, CG_LOG_WARN,
+			   "the response is not one binary WebSocket message of 36 bytes");
+		return -1;
+	}
+	if (c->off == WS_RESPONSE_LEN &&
+	    cg_ws_client_header(c->hs_in, c->off, &f) == 6) {
+		memcpy(c->response, c->hs_in + 6, CG_AUTH_MSG_LEN);
+		cg_ws_unmask(c->response, CG_AUTH_MSG_LEN, f.mask, 0);
+	}
+	return 0;
+}
+
+/* A browser's request head, read until web.c can answer it. */
+static void read_request(struct cg_worker *w, struct cg_conn *c)
+{
+	int ret;
+
+	if (!c->req)
+		c->req = malloc(CG_HTTP_HEAD_MAX);
+	if (!c->req) {
+		conn_close(w, c, CG_LOG_ERR, "out of memory");
+		return;
+	}
+	ret = SSL_read(c->ssl, c->req + c->req_len,
+		       (int)(CG_HTTP_HEAD_MAX - c->req_len));
+	if (ret <= 0) {
+		tls_wait(w, c, ret, "reading the request");
+		return;
+	}
+	c->req_len += (size_t)ret;
+	if (!cg_web_request(w, c->req, c->req_len, c->peer, &c->reply))
+		return;
+	free(c->req);
+	c->req = NULL;
+	if (!c->reply.buf) {
+		conn_close(w, c, CG_LOG_ERR, "out of memory");
+		return;
+	}
+	/* An upgrade is the display's from here: a revocation closes it. */
+	c->disp = c->reply.upgrade;
+	c->state = CONN_REPLY;
+	c->reply_off = 0;
+}
+
+/* The answer, then: the challenge after a 101, else the end. */
+static void write_reply(struct cg_worker *w, struct cg_conn *c)
+{
+	int ret;
+
+	ret = SSL_write(c->ssl, c->reply.buf + c->reply_off,
+			(int)(c->reply.len - c->reply_off));
+	if (ret <= 0) {
+		tls_wait(w, c, ret, "writing the answer");
+		return;
+	}
+	c->reply_off += (size_t)ret;
+	if (c->reply_off < c->reply.len)
+		return;
+	free(c->reply.buf);
+	c->reply.buf = NULL;
+	if (!c->disp) {
+		conn_close(w, c, CG_LOG_DEBUG, "answered");
+		return;
+	}
+	cg_debug(c->disp->mod, "browser %s: WebSocket open", c->peer);
+	start_challenge(w, c);
+}
+
 /* Handshake steps; returns when it has to wait or the state is READY. */
 static void handshake(struct cg_worker *w, struct cg_conn *c)
 {
-	struct cg_display *d = c->disp;
+	struct cg_display *d;
 	int ret;
 
 	while (!c->dead && c->state != CONN_READY) {
+		d = c->disp;
 		switch (c->state) {
 		case CONN_TLS:
 			ret = SSL_accept(c->ssl);
@@ -287,42 +447,52 @@ static void handshake(struct cg_worker *w, struct cg_conn *c)
 				tls_wait(w, c, ret, "TLS handshake");
 				return;
 			}
-			if (cg_auth_challenge(c->challenge) < 0) {
-				conn_close(w, c, CG_LOG_ERR,
-					   "no random bytes for the challenge");
+			if (c->web)
+				c->state = CONN_REQUEST;
+			else if (start_challenge(w, c) < 0)
 				return;
-			}
-			c->state = CONN_CHALLENGE;
-			c->off = 0;
+			break;
+		case CONN_REQUEST:
+			read_request(w, c);
+			if (c->state == CONN_REQUEST)
+				return;
+			break;
+		case CONN_REPLY:
+			write_reply(w, c);
+			if (c->state == CONN_REPLY)
+				return;
 			break;
 		case CONN_CHALLENGE:
-			ret = SSL_write(c->ssl, c->challenge + c->off,
-					(int)(CG_AUTH_MSG_LEN - c->off));
+			ret = SSL_write(c->ssl, c->hs_out + c->off,
+					(int)(c->hs_out_len - c->off));
 			if (ret <= 0) {
 				tls_wait(w, c, ret, "sending the challenge");
 				return;
 			}
 			c->off += (size_t)ret;
-			if (c->off == CG_AUTH_MSG_LEN) {
+			if (c->off == c->hs_out_len) {
 				c->state = CONN_RESPONSE;
 				c->off = 0;
 				c->want_write = false;
 			}
 			break;
 		case CONN_RESPONSE:
-			ret = SSL_read(c->ssl, c->response + c->off,
-				       (int)(CG_AUTH_MSG_LEN - c->off));
+			ret = SSL_read(c->ssl, c->hs_in + c->off,
+				       (int)(c->hs_in_len - c->off));
 			if (ret <= 0) {
 				tls_wait(w, c, ret, "reading the response");
 				return;
 			}
 			c->off += (size_t)ret;
-			if (c->off < CG_AUTH_MSG_LEN)
+			if (ws_response(w, c) < 0)
+				return;
+			if (c->off < c->hs_in_len)
 				break;
 			ret = cg_auth_check(d->key, d->cfg->name,
 					    c->challenge, c->response);
 			if (ret < 0) {
 				d->st.auth_failed++;
+				ws_close(c, CG_WS_CLOSE_POLICY);
 				conn_close(w, c, CG_LOG_WARN, ret == -EBADMSG ?
 					   "authentication failed: wrong pairing key" :
 					   "authentication failed");
@@ -361,19 +531,23 @@ static void flush_output(struct cg_worker *w, struct cg_conn *c)
 
 	while (!c->dead && c->q_count) {
 		struct cg_outrec *r = &c->q[c->q_head];
-		size_t len = CG_RECORD_HEADER_LEN + r->payload->len, left;
-		const uint8_t *from;
+		/* A browser's frame header, the display's header, the payload. */
+		const struct {
+			const uint8_t *p;
+			size_t n;
+		} piece[] = {
+			{ r->ws, r->ws_len },
+			{ r->header, CG_RECORD_HEADER_LEN },
+			{ r->payload->data, r->payload->len },
+		};
+		size_t len = r->ws_len + CG_RECORD_HEADER_LEN + r->payload->len;
+		size_t off = c->q_off, left;
+		unsigned int i = 0;
 
-		/* Two pieces, the display's header then the shared payload. */
-		if (c->q_off < CG_RECORD_HEADER_LEN) {
-			from = r->header + c->q_off;
-			left = CG_RECORD_HEADER_LEN - c->q_off;
-		} else {
-			from = r->payload->data +
-			       (c->q_off - CG_RECORD_HEADER_LEN);
-			left = len - c->q_off;
-		}
-		ret = SSL_write(c->ssl, from,
+		while (off >= piece[i].n)	/* q_off < len: ends at i <= 2 */
+			off -= piece[i++].n;
+		left = piece[i].n - off;
+		ret = SSL_write(c->ssl, piece[i].p + off,
 				left > INT32_MAX ? INT32_MAX : (int)left);
 		if (ret <= 0) {
 			tls_wait(w, c, ret, "writing");
@@ -464,6 +638,10 @@ void cg_display_queue(struct cg_worker *w, struct cg_display *d,
 	if (!c->q_count)
 		c->last_write_ms = cg_now_ms();
 	r = &c->q[(c->q_head + c->q_count) % c->q_cap];
+	/* One record, one binary message (docs/web-display.md). */
+	r->ws_len = c->web ? cg_ws_header(r->ws, CG_WS_BINARY,
+					  CG_RECORD_HEADER_LEN +
+					  payload->len) : 0;
 	memcpy(r->header, header, CG_RECORD_HEADER_LEN);
 	payload->refs++;
 	r->payload = payload;
@@ -507,8 +685,14 @@ void cg_display_timeouts(struct cg_worker *w, uint64_t now)
 	for (c = w->conns; c; c = c->next) {
 		if (c->dead || now < conn_deadline(lim, c))
 			continue;
-		c->disp->st.timeouts++;
-		if (c->state != CONN_READY)
+		if (c->disp)
+			c->disp->st.timeouts++;
+		else
+			w->web_st.timeouts++;
+		if (c->state < CONN_CHALLENGE && c->web)
+			conn_close(w, c, CG_LOG_WARN,
+				   "handshake_timeout: no whole request or answer in time");
+		else if (c->state != CONN_READY)
 			conn_close(w, c, CG_LOG_WARN,
 				   "handshake_timeout: no authentication in time");
 		else if (c->q_count &&

@@ -6,8 +6,11 @@
  * The hello line ("CAMGUARD/1 NAME\n", user/lib/transport.h) is read exactly:
  * each read first peeks, then takes the bytes up to and including the
  * newline and never one more, so the TLS handshake that follows is left
- * in the socket for the worker. The supervisor never reads TLS, frames or
- * records.
+ * in the socket for the worker. A browser sends no hello line: its
+ * connection starts with a TLS ClientHello, which is only peeked at for
+ * its server name (sni.h), the [web] host that says whose worker takes
+ * it; every byte stays in the socket. The supervisor never reads TLS
+ * beyond that, nor frames or records.
  *
  * Ownership: pending[] owns its sockets until a complete hello hands one
  * to the caller of cg_listen_hello() (the supervisor routes it to a worker
@@ -30,6 +33,7 @@
 
 #include "daemon.h"
 #include "log.h"
+#include "sni.h"
 #include "transport.h"
 
 #define MOD	"supervisor"
@@ -274,6 +278,66 @@ static void printable(const char *in, size_t len, char *out, size_t size)
 	out[o] = '\0';
 }
 
+/* Wake up for @fd only once @bytes are in: peeking at less would spin. */
+static void want_bytes(int fd, int bytes)
+{
+	setsockopt(fd, SOL_SOCKET, SO_RCVLOWAT, &bytes, sizeof(bytes));
+}
+
+/*
+ * Pending connection @slot started with a TLS record: a browser. Peek at
+ * its ClientHello until it is whole, then route it by its server name.
+ */
+static int listen_browser(struct cg_listener *l, const struct cg_config *cfg,
+			  unsigned int slot, struct cg_hello *out)
+{
+	static uint8_t buf[CG_TLS_RECORD_MAX];	/* the supervisor is one thread */
+	struct cg_pending *p = &l->pending[slot];
+	char host[CG_SNI_MAX + 1];
+	ssize_t n;
+	int ret, idx;
+
+	n = recv(p->fd, buf, sizeof(buf), MSG_PEEK);
+	if (n < 0 && (errno == EAGAIN || errno == EINTR))
+		return 0;
+	if (n <= 0) {
+		l->st.bad_hello++;
+		cg_info(MOD, "connection from %s closed before its ClientHello",
+			p->peer);
+		pending_remove(l, slot, true);
+		return 0;
+	}
+	ret = cg_sni_parse(buf, (size_t)n, host);
+	if (ret == 0) {
+		want_bytes(p->fd, n < 5 ? 5 : 5 + (buf[3] << 8 | buf[4]));
+		return 0;
+	}
+	want_bytes(p->fd, 1);
+	if (ret == -ENOENT) {
+		l->st.no_server_name++;
+		cg_warn(MOD, "connection from %s: TLS without a server name: a browser display must open its owner's host name ([web] host), not an address",
+			p->peer);
+	} else if (ret < 0) {
+		l->st.bad_hello++;
+		cg_warn(MOD, "connection from %s: neither a camguard hello line nor a TLS ClientHello in one record",
+			p->peer);
+	} else if ((idx = cg_config_find_web_host(cfg, host)) < 0) {
+		l->st.unknown_host++;
+		cg_warn(MOD, "connection from %s: no [web] host '%s' in the config",
+			p->peer, host);
+	} else {
+		out->fd = p->fd;
+		out->display = CG_HANDOFF_WEB;
+		out->owner = cfg->web_hosts[idx].owner;
+		snprintf(out->what, sizeof(out->what), "web host '%s'", host);
+		snprintf(out->peer, sizeof(out->peer), "%s", p->peer);
+		pending_remove(l, slot, false);
+		return 1;
+	}
+	pending_remove(l, slot, true);
+	return 0;
+}
+
 int cg_listen_hello(struct cg_listener *l, const struct cg_config *cfg,
 		    unsigned int slot, struct cg_hello *out)
 {
@@ -287,6 +351,8 @@ int cg_listen_hello(struct cg_listener *l, const struct cg_config *cfg,
 	n = recv(p->fd, buf, CG_HELLO_MAX - p->have, MSG_PEEK);
 	if (n < 0 && (errno == EAGAIN || errno == EINTR))
 		return 0;
+	if (n > 0 && !p->have && (uint8_t)buf[0] == CG_TLS_HANDSHAKE)
+		return listen_browser(l, cfg, slot, out);
 	if (n <= 0) {
 		l->st.bad_hello++;
 		cg_info(MOD, "connection from %s closed before its hello",
@@ -323,7 +389,9 @@ int cg_listen_hello(struct cg_listener *l, const struct cg_config *cfg,
 		return 0;
 	}
 	out->fd = p->fd;
-	out->display = (unsigned int)idx;
+	out->display = (uint32_t)idx;
+	out->owner = cfg->displays[idx].owner;
+	snprintf(out->what, sizeof(out->what), "display '%s'", name);
 	snprintf(out->peer, sizeof(out->peer), "%s", p->peer);
 	pending_remove(l, slot, false);
 	return 1;

@@ -291,10 +291,9 @@ static void free_slots(void)
  * Hands connection @hello to the worker of its display's owner, or closes
  * it and counts why: the supervisor's copy is closed either way.
  */
-static void route(struct cg_listener *l, const struct cg_config *cfg,
-		  const struct cg_hello *hello)
+static void route(struct cg_listener *l, const struct cg_hello *hello)
 {
-	const struct cg_config_display *dc = &cfg->displays[hello->display];
+	const struct cg_owner *o = &hello->owner;
 	const char *peer = hello->peer;
 	int fd = hello->fd;
 	struct cg_handoff h = { .display = hello->display };
@@ -311,13 +310,13 @@ static void route(struct cg_listener *l, const struct cg_config *cfg,
 	unsigned int i;
 
 	for (i = 0; i < sup.n_slots; i++)
-		if (sup.slots[i].owner.uid == dc->owner.uid &&
-		    sup.slots[i].owner.gid == dc->owner.gid)
+		if (sup.slots[i].owner.uid == o->uid &&
+		    sup.slots[i].owner.gid == o->gid)
 			s = &sup.slots[i];
 	if (!s || s->pid <= 0 || s->sock < 0) {
 		l->st.no_worker++;
-		cg_warn(MOD, "connection from %s for display '%s': its owner's worker is not running",
-			peer, dc->name);
+		cg_warn(MOD, "connection from %s for %s: its owner's worker is not running",
+			peer, hello->what);
 		close(fd);
 		return;
 	}
@@ -328,12 +327,12 @@ static void route(struct cg_listener *l, const struct cg_config *cfg,
 	memcpy(CMSG_DATA(cm), &fd, sizeof(int));
 	if (sendmsg(s->sock, &msg, MSG_DONTWAIT | MSG_NOSIGNAL) < 0) {
 		l->st.no_worker++;
-		cg_warn(s->mod, "connection from %s for display '%s' not handed over: %s",
-			peer, dc->name, strerror(errno));
+		cg_warn(s->mod, "connection from %s for %s not handed over: %s",
+			peer, hello->what, strerror(errno));
 	} else {
 		l->st.handed_off++;
-		cg_debug(s->mod, "connection from %s for display '%s' handed over",
-			 peer, dc->name);
+		cg_debug(s->mod, "connection from %s for %s handed over",
+			 peer, hello->what);
 	}
 	close(fd);
 }
@@ -382,7 +381,7 @@ static void log_stats(const char *when)
 {
 	const struct cg_sup_stats *st = &sup.listener.st;
 
-	cg_info(MOD, "%s: accepted %llu handed_off %llu bad_hello %llu hello_timeout %llu unknown_display %llu no_worker %llu full %llu per_peer %llu worker_exits %llu",
+	cg_info(MOD, "%s: accepted %llu handed_off %llu bad_hello %llu hello_timeout %llu unknown_display %llu no_worker %llu full %llu per_peer %llu worker_exits %llu no_server_name %llu unknown_host %llu",
 		when, (unsigned long long)st->accepted,
 		(unsigned long long)st->handed_off,
 		(unsigned long long)st->bad_hello,
@@ -391,7 +390,9 @@ static void log_stats(const char *when)
 		(unsigned long long)st->no_worker,
 		(unsigned long long)st->full,
 		(unsigned long long)st->per_peer,
-		(unsigned long long)st->worker_exits);
+		(unsigned long long)st->worker_exits,
+		(unsigned long long)st->no_server_name,
+		(unsigned long long)st->unknown_host);
 }
 
 /*
@@ -545,7 +546,7 @@ static int run(void)
 		for (i = l->n_pending; i-- > 0;)
 			if (pfd[1 + nlisten + i].revents &&
 			    cg_listen_hello(l, &sup.cfg, i, &hello) > 0)
-				route(l, &sup.cfg, &hello);
+				route(l, &hello);
 		for (i = 0; i < nlisten; i++)
 			if (pfd[1 + i].revents)
 				cg_listen_accept(l, &sup.cfg, l->fds[i]);

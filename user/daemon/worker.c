@@ -357,6 +357,18 @@ static void log_stats(struct cg_worker *w, const char *when)
 			(unsigned long long)d->st.replaced,
 			d->conn ? " (connected)" : "");
 	}
+	if (w->cfg->n_web_hosts)
+		cg_info("web", "%s: requests %llu files %llu upgrades %llu not_found %llu bad_request %llu protocol_error %llu tls_failed %llu refused %llu timeouts %llu errors %llu",
+			when, (unsigned long long)w->web_st.requests,
+			(unsigned long long)w->web_st.files,
+			(unsigned long long)w->web_st.upgrades,
+			(unsigned long long)w->web_st.not_found,
+			(unsigned long long)w->web_st.bad_request,
+			(unsigned long long)w->web_st.protocol_error,
+			(unsigned long long)w->web_st.tls_failed,
+			(unsigned long long)w->web_st.refused,
+			(unsigned long long)w->web_st.timeouts,
+			(unsigned long long)w->web_st.errors);
 	cg_info(w->mod, "%s: events %llu events_lost %llu events_bad %llu bad_handoff %llu connections %u",
 		when, (unsigned long long)w->events,
 		(unsigned long long)w->events_lost,

@@ -4,6 +4,7 @@
  * keyval.h line reader, then cross-checks once the whole file is read
  * (sections may refer to each other in any order).
  */
+#include <ctype.h>
 #include <errno.h>
 #include <pwd.h>
 #include <stdarg.h>
@@ -278,6 +279,75 @@ static const struct cg_key cg_listen_keys[] = {
 	{ "control_socket", cg_set_control_socket, false },
 	{ "certificate", cg_set_shared_identity, false },
 	{ "private_key", cg_set_shared_identity, false },
+};
+
+/* [web] */
+
+static int cg_set_web_root(struct cg_parser *p, const struct cg_kv_line *l)
+{
+	return cg_path(p, l, &p->cfg->web_root);
+}
+
+/* A DNS name a browser sends as its server name: not an IP literal. */
+static bool cg_web_host_ok(const char *h, size_t n)
+{
+	bool letter = false;
+	size_t i;
+
+	if (!n || n > CG_KV_MAX_HOST || h[0] == '.' || h[0] == '-' ||
+	    h[n - 1] == '.')
+		return false;
+	for (i = 0; i < n; i++) {
+		if ((h[i] >= 'a' && h[i] <= 'z') || (h[i] >= 'A' && h[i] <= 'Z'))
+			letter = true;
+		else if (!((h[i] >= '0' && h[i] <= '9') || h[i] == '.' ||
+			   h[i] == '-'))
+			return false;
+	}
+	return letter;
+}
+
+/* host = HOST OWNER */
+static int cg_set_web_host(struct cg_parser *p, const struct cg_kv_line *l)
+{
+	struct cg_config *cfg = p->cfg;
+	struct cg_config_web_host *h, *grown;
+	struct cg_kv_line owner_line = *l;
+	size_t n = strcspn(l->value, " \t"), i;
+	unsigned int j;
+	int ret;
+
+	if (!l->value[n] || !cg_web_host_ok(l->value, n))
+		return cg_bad_value(p, l,
+				    "HOST OWNER: a DNS name (not an IP address: browsers send no server name for one) and the owner whose displays it serves");
+	if (cfg->n_web_hosts == CG_CONFIG_MAX_WEB_HOSTS)
+		return cg_err(p, l->lineno, "more than %d web hosts",
+			      CG_CONFIG_MAX_WEB_HOSTS);
+	grown = realloc(cfg->web_hosts, (cfg->n_web_hosts + 1) * sizeof(*h));
+	if (!grown)
+		return cg_err(p, l->lineno, "out of memory");
+	cfg->web_hosts = grown;
+	h = &cfg->web_hosts[cfg->n_web_hosts];
+	memset(h, 0, sizeof(*h));
+	for (i = 0; i < n; i++)
+		h->host[i] = (char)tolower((unsigned char)l->value[i]);
+	h->line = l->lineno;
+	for (j = 0; j < cfg->n_web_hosts; j++)
+		if (!strcmp(cfg->web_hosts[j].host, h->host))
+			return cg_err(p, l->lineno,
+				      "web host '%s' is listed twice (first on line %u)",
+				      h->host, cfg->web_hosts[j].line);
+	owner_line.value = l->value + n + strspn(l->value + n, " \t");
+	ret = cg_owner(p, &owner_line, &h->owner);
+	if (ret)
+		return ret;
+	cfg->n_web_hosts++;
+	return 0;
+}
+
+static const struct cg_key cg_web_keys[] = {
+	{ "root", cg_set_web_root, false },
+	{ "host", cg_set_web_host, true },
 };
 
 /* [limits] */
@@ -584,6 +654,7 @@ static const struct cg_section_type cg_sections[] = {
 	  cg_begin_camera, cg_end_camera },
 	{ "display", true, cg_display_keys, ARRAY_SIZE(cg_display_keys),
 	  cg_begin_display, cg_end_display },
+	{ "web", false, cg_web_keys, ARRAY_SIZE(cg_web_keys), NULL, NULL },
 };
 
 _Static_assert(ARRAY_SIZE(cg_camera_keys) <= MAX_KEYS &&
@@ -618,7 +689,7 @@ static int cg_section(struct cg_parser *p, const struct cg_kv_line *l)
 			t = &cg_sections[i];
 	if (!t)
 		return cg_err(p, l->lineno,
-			      "unknown section [%s]: expected global, listen, limits, camera or display",
+			      "unknown section [%s]: expected global, listen, limits, camera, display or web",
 			      l->type);
 	if (t->named && !*l->name)
 		return cg_err(p, l->lineno, "[%s] needs a name: [%s NAME]",
@@ -658,7 +729,7 @@ static int cg_key(struct cg_parser *p, const struct cg_kv_line *l)
 
 	if (!t)
 		return cg_err(p, l->lineno,
-			      "'%s' outside a section: start with [global], [listen], [limits], [camera NAME] or [display NAME]",
+			      "'%s' outside a section: start with [global], [listen], [limits], [camera NAME], [display NAME] or [web]",
 			      l->key);
 	i = cg_key_index(t, l->key);
 	if (i == t->nkeys)
@@ -682,6 +753,33 @@ static unsigned int cg_singleton_line(const struct cg_parser *p,
 	for (i = 0; i < ARRAY_SIZE(cg_sections); i++)
 		if (!strcmp(cg_sections[i].type, type))
 			return p->singleton_line[i];
+	return 0;
+}
+
+/* Every web host serves an owner that has a display. */
+static int cg_finish_web(struct cg_parser *p)
+{
+	struct cg_config *cfg = p->cfg;
+	unsigned int i, j;
+	bool found;
+
+	for (i = 0; i < cfg->n_web_hosts; i++) {
+		const struct cg_config_web_host *h = &cfg->web_hosts[i];
+
+		found = false;
+		for (j = 0; j < cfg->n_displays && !found; j++)
+			found = cfg->displays[j].owner.uid == h->owner.uid &&
+				cfg->displays[j].owner.gid == h->owner.gid;
+		if (!found)
+			return cg_err(p, h->line,
+				      "web host '%s': uid %u gid %u has no [display]",
+				      h->host, h->owner.uid, h->owner.gid);
+	}
+	if (!cfg->web_root) {
+		cfg->web_root = strdup(CG_CONFIG_DEFAULT_WEB_ROOT);
+		if (!cfg->web_root)
+			return cg_err(p, 0, "out of memory");
+	}
 	return 0;
 }
 
@@ -730,7 +828,7 @@ static int cg_finish(struct cg_parser *p)
 				      d->name, count, d->owner.uid,
 				      cfg->limits.max_displays_per_owner);
 	}
-	return 0;
+	return cg_finish_web(p);
 }
 
 static void cg_defaults(struct cg_config *cfg)
@@ -833,6 +931,8 @@ void cg_config_free(struct cg_config *cfg)
 	free(cfg->displays);
 	free(cfg->identities);
 	free(cfg->control_socket);
+	free(cfg->web_root);
+	free(cfg->web_hosts);
 	memset(cfg, 0, sizeof(*cfg));
 }
 
@@ -844,6 +944,28 @@ int cg_config_find_display(const struct cg_config *cfg, const char *name)
 		if (!strcmp(cfg->displays[i].name, name))
 			return (int)i;
 	return -1;
+}
+
+int cg_config_find_web_host(const struct cg_config *cfg, const char *host)
+{
+	unsigned int i;
+
+	for (i = 0; i < cfg->n_web_hosts; i++)
+		if (!strcmp(cfg->web_hosts[i].host, host))
+			return (int)i;
+	return -1;
+}
+
+const char *cg_config_web_host_of(const struct cg_config *cfg,
+				  const struct cg_owner *o)
+{
+	unsigned int i;
+
+	for (i = 0; i < cfg->n_web_hosts; i++)
+		if (cfg->web_hosts[i].owner.uid == o->uid &&
+		    cfg->web_hosts[i].owner.gid == o->gid)
+			return cfg->web_hosts[i].host;
+	return NULL;
 }
 
 size_t cg_config_max_payload(const struct cg_config *cfg)

@@ -10,6 +10,7 @@
  *                 write_timeout, restart_backoff_max
  *   [camera NAME] device or id, owner, jpeg_quality, format, size, fps
  *   [display NAME] owner, camera, pairing
+ *   [web]         root, host (repeatable): the browser display
  *
  * The parser stops at the first problem and describes it as
  * "FILE:LINE: problem". Besides syntax it checks what would make camguardd
@@ -32,6 +33,8 @@
 #define CG_CONFIG_MAX_DISPLAYS	1024
 #define CG_CONFIG_MAX_SOCKET_PATH	107	/* sun_path, less its NUL */
 #define CG_CONFIG_DEFAULT_CONTROL	"/run/camguard/camguardd.ctl"
+#define CG_CONFIG_MAX_WEB_HOSTS	64
+#define CG_CONFIG_DEFAULT_WEB_ROOT	"/usr/share/camguard/web/display"
 
 /*
  * Where owners' names are looked up; tests supply their own. Both return
@@ -80,6 +83,16 @@ struct cg_config_display {
 	unsigned int line;
 };
 
+/*
+ * [web] host = HOST OWNER: browsers that ask TLS for @host (its server
+ * name) reach @owner's worker, and only it (docs/web-display.md).
+ */
+struct cg_config_web_host {
+	char host[CG_KV_MAX_HOST + 1];	/* lowercase */
+	struct cg_owner owner;
+	unsigned int line;
+};
+
 struct cg_config_limits {
 	uint32_t max_displays_per_owner;
 	uint64_t max_record_size;	/* bytes on the wire, header and seal included */
@@ -103,6 +116,9 @@ struct cg_config {
 	unsigned int n_cameras;
 	struct cg_config_display *displays;
 	unsigned int n_displays;
+	char *web_root;			/* the browser display's files */
+	struct cg_config_web_host *web_hosts;
+	unsigned int n_web_hosts;
 };
 
 /*
@@ -123,6 +139,13 @@ void cg_config_free(struct cg_config *cfg);
 
 /* The index of [display @name] in cfg->displays, or -1. */
 int cg_config_find_display(const struct cg_config *cfg, const char *name);
+
+/* The index of the [web] host named @host (lowercase), or -1. */
+int cg_config_find_web_host(const struct cg_config *cfg, const char *host);
+
+/* The first [web] host of owner @o, or NULL. */
+const char *cg_config_web_host_of(const struct cg_config *cfg,
+				  const struct cg_owner *o);
 
 /* The largest payload a record may carry under cfg->limits. */
 size_t cg_config_max_payload(const struct cg_config *cfg);
