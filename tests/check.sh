@@ -11,7 +11,7 @@
 #        lockdep/UBSAN/fault injection, built once and cached); for each
 #        kernel the module built for it, then one qemu guest that runs
 #          tests/guest/{compliance,stream,stamp,consumers,lifecycle,daemon,
-#          verify,incident,selftests,drivers,ynl}.sh in turn (tests/guest/all.sh; the scripts
+#          verify,incident,selftests,drivers,ynl,browser}.sh in turn (tests/guest/all.sh; the scripts
 #          per kernel are below); a kernel warning, oops, KASAN, UBSAN,
 #          lockdep or kmemleak report fails that kernel's run whatever the
 #          scripts printed
@@ -41,7 +41,8 @@ kernels=${CAMGUARD_KERNELS:-6.1 6.12 debug}
 # runs where it proves something:
 #   - 6.1 and 6.12 run every script but daemon.sh and verify.sh, which
 #     test camguardd's own behaviour (config, privileges, signals, revoke,
-#     frames it cannot verify, limits) and run once, on 6.12; the incident
+#     frames it cannot verify, limits) and run once, on 6.12, as does
+#     browser.sh (the page in Chromium, served by camguardd); the incident
 #     replay drives camguardd on every kernel; ynl.sh (the family driven
 #     by the kernel's ynl and the spec, about a minute) also runs on 6.12
 #     only: ynl is 6.12's, and the spec does not change with the kernel;
@@ -59,7 +60,7 @@ scripts_for() {
 	fi
 	case $1 in
 	debug) echo "compliance lifecycle incident selftests" ;;
-	6.12) echo "compliance stream stamp consumers lifecycle daemon verify incident selftests drivers ynl" ;;
+	6.12) echo "compliance stream stamp consumers lifecycle daemon verify incident selftests drivers ynl browser" ;;
 	*) echo "compliance stream stamp consumers lifecycle incident selftests drivers" ;;
 	esac
 }
@@ -156,6 +157,8 @@ run_kernel() {
 		sed 's/^# summary: /     /' >"$logdir/$k.incident-summary"
 	grep -E '^# summary: real driver' "$log" |
 		sed 's/^# summary: /     /' >"$logdir/$k.drivers-summary"
+	grep -E '^# summary: browser' "$log" |
+		sed 's/^# summary: /     /' >"$logdir/$k.browser-summary"
 }
 
 # lane K...: run_kernel for each K in turn, its output and records kept;
@@ -213,7 +216,12 @@ per_kernel compliance "v4l2-compliance per node per kernel:"
 per_kernel selftests "kernel selftests (tests/selftests/camguard) per kernel:"
 per_kernel incident "incident replay (tests/guest/incident.sh) per kernel:"
 per_kernel drivers "real drivers adopting camguard (tests/guest/drivers.sh) per kernel:"
-echo "time per lane (the lanes run side by side with CAMGUARD_LANES=2):"
+per_kernel browser "the browser display in Chromium (tests/guest/browser.sh):"
+if [ ${#lane2[@]} -gt 0 ]; then
+	echo "time per lane (two lanes, side by side):"
+else
+	echo "time per kernel (one lane: the kernels one after the other):"
+fi
 cat "$logdir/times"
 echo "$npass passed, $nfail failed"
 [ "$nfail" -eq 0 ]

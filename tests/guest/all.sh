@@ -16,7 +16,7 @@
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 scripts=("$@")
-[ ${#scripts[@]} -gt 0 ] || scripts=(compliance stream stamp consumers lifecycle daemon verify incident selftests drivers ynl)
+[ ${#scripts[@]} -gt 0 ] || scripts=(compliance stream stamp consumers lifecycle daemon verify incident selftests drivers ynl browser)
 
 failed=0
 for s in "${scripts[@]}"; do

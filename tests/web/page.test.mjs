@@ -36,6 +36,7 @@ class El {
 		this.textContent = '';
 		this.hidden = false;
 		this.className = '';
+		this.dataset = {};
 		this.children = [];
 		this.parts = parts;
 		this.draws = [];

@@ -145,6 +145,7 @@ function renderCounts()
 		const last = document.createElement('td');
 		const total = document.createElement('td');
 
+		tr.dataset.what = what;	/* the counter's name, for tests */
 		if (STATUS_TEXT[what] || what === 'bad_jpeg')
 			tr.className = 'refusal';
 		name.textContent = what === 'received' || what === 'accepted' ?
