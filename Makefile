@@ -194,12 +194,15 @@ include tests/selftests/selftests.mk
 check:
 	@tests/check.sh
 
-# The virtual camera streaming through camguardd to two displays,
-# inside a VM booting DEMO_KERNEL (6.12 or 6.1).
+# The virtual camera streaming through camguardd to two displays and to
+# the browser display in Chromium (screenshots in build/demo/), inside a
+# VM booting DEMO_KERNEL (6.12 or 6.1).
 DEMO_KERNEL ?= 6.12
 demo: user
 	@$(MAKE) -s module KDIR=$$(tests/vm/kernels --kdir $(DEMO_KERNEL))
-	@tests/vm/run --kernel $(DEMO_KERNEL) -- tests/guest/demo.sh
+	@mkdir -p build/demo
+	@tests/vm/run --kernel $(DEMO_KERNEL) --rw $(TOP)/build/demo -- tests/guest/demo.sh
+	@ls build/demo/*.png 2>/dev/null | sed 's/^/screenshot of the browser display: /' || true
 
 # The soak (tests/guest/soak.sh), not part of make check: two owners, two
 # cameras, displays coming and going, channels revoked, a camera rebound,

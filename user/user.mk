@@ -56,7 +56,7 @@ USER_PROTO_SRCS := $(addprefix user/lib/,hmac.c aead.c frametag.c record.c \
 # the owners' TLS identities, camguardd's control socket and logging,
 # shared by camguardd, camguardctl, camguard-view and tests/relay.
 USER_NET_SRCS := $(addprefix user/lib/,transport.c identity.c control.c log.c \
-		 sni.c http.c websocket.c)
+		 sni.c http.c websocket.c webpage.c)
 # USER_NL_SRCS: the camguard netlink client (libnl-genl).
 USER_NL_SRCS := user/lib/cgnl.c
 
@@ -98,6 +98,14 @@ USER_VECTORIZE := $(shell $(CC) -fvect-cost-model=dynamic -E -x c /dev/null \
 			  >/dev/null 2>&1 && echo -ftree-vectorize -fvect-cost-model=dynamic)
 build/user/lib/jpeg.o: USER_TJ_CFLAGS += $(USER_VECTORIZE)
 
+# The pairing link as a QR code in the terminal (camguardctl pair --link)
+# when libqrencode is there; without it, the link alone.
+USER_QR_LIBS := $(shell pkg-config --libs libqrencode 2>/dev/null)
+ifneq ($(USER_QR_LIBS),)
+USER_QR_CFLAGS := -DCG_HAVE_QRENCODE $(shell pkg-config --cflags libqrencode)
+endif
+build/user/camguardctl/qr.o: USER_TJ_CFLAGS += $(USER_QR_CFLAGS)
+
 $(USER_BIN)/camguard-stamp: $(CAMGUARD_STAMP_OBJS) $(USER_LIB_OBJS)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(USER_TJ_LIBS)
@@ -106,7 +114,7 @@ $(USER_BIN)/camguardctl: $(CAMGUARDCTL_OBJS) $(USER_NL_OBJS) \
 			 $(USER_PROTO_OBJS) $(USER_NET_OBJS) $(USER_LIB_OBJS)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(USER_NL_LIBS) $(USER_SSL_LIBS) \
-		$(USER_TJ_LIBS)
+		$(USER_TJ_LIBS) $(USER_QR_LIBS)
 
 $(USER_BIN)/camguardd: $(CAMGUARDD_OBJS) $(USER_NL_OBJS) $(USER_PROTO_OBJS) \
 		       $(USER_NET_OBJS) $(USER_LIB_OBJS)

@@ -19,10 +19,14 @@
 # - bob's page at the same time sees only bob's frames.
 # - a link with a wrong key: the page never draws a frame, and counts the
 #   connection closed before any record (auth_failed) as camguardd does.
+# - both pages through cg-relay, which serves the page and faults records
+#   (swap, replay, reorder, corrupt, truncate, a storm with its cache):
+#   each page refuses exactly what the relay did to its records, counted
+#   by reason, and draws nothing of the other owner.
 # - camguardctl revoke while alice's page watches: nothing is drawn after.
 #
 # The summary line for make check:
-#   browser (KERNEL): drawn N refused N (by reason) foreign 0
+#   browser (KERNEL): drawn N of N accepted, refused N (by reason) foreign 0
 #
 # Runs inside a tests/vm/run guest as root: tests/guest/browser.sh
 set -euo pipefail
@@ -171,9 +175,15 @@ page() {
 	rm -f "$CG_W/page-$tag.jpg"
 	cg_bg node "$DRIVER" --chromium "$CHROMIUM" --link "$url" --seconds "$secs" \
 		--map "alice.cam.test=127.0.0.1" --map "bob.cam.test=127.0.0.1" \
+		--map "relay.cam.test=127.0.0.1" \
 		--spki "$SPKI" --frames "$CG_W/page-$tag.jpg" "$@" \
 		>"$CG_W/page-$tag.jsonl" 2>"$CG_W/page-$tag.err"
 	PAGE_PID[$tag]=$CG_BG_PID
+}
+
+# page_stop TAG: end its watch now (SIGTERM: it still prints its end).
+page_stop() {
+	kill -TERM "${PAGE_PID[$1]}" 2>/dev/null || true
 }
 
 # page_end TAG: wait for it; FINAL = its last line (JSON).
@@ -195,8 +205,8 @@ count() {
 }
 
 phase "alice's and bob's pages"
-page alice "$ALICE_LINK" 40
-page bob "$BOB_LINK" 40
+page alice "$ALICE_LINK" 35
+page bob "$BOB_LINK" 35
 cg_why=()
 page_end alice || cg_why+=("alice's page did not run")
 A_FINAL=$FINAL
@@ -227,6 +237,9 @@ b_drawn=$(count accepted)
 cg_stamp_check "$CG_W/stamp-bob.out" --jpeg --expect-owner $BOB \
 	--check-sequence "$CG_W/page-bob.jpg" || true
 cg_report "bob's page at the same time: $b_drawn records, every frame read back bob's" "${cg_why[@]}"
+# Frames drawn (each caught as it was drawn), of those accepted.
+drawn_all=$(($(cg_stamp_fields "$CG_W/stamp-alice.out" | wc -l) +
+	$(cg_stamp_fields "$CG_W/stamp-bob.out" | wc -l)))
 # Frames of another owner on either page (the stamp decoded from its canvas).
 foreign=$(($(cg_stamp_fields "$CG_W/stamp-alice.out" | awk -v u=$ALICE '$2 != u' | wc -l) +
 	$(cg_stamp_fields "$CG_W/stamp-bob.out" | awk -v u=$BOB '$2 != u' | wc -l)))
@@ -244,12 +257,135 @@ log_seen "$m" 'display alice-screen: warning: connection from .* closed: authent
 	cg_why+=("camguardd logged no failed authentication")
 cg_report "a link with a wrong key: nothing drawn, auth_failed $(count auth_failed) in the page and in camguardd" "${cg_why[@]}"
 
+phase "through an untrusted relay"
+# cg-relay serves the page too (--web-root) and carries both pages'
+# WebSockets to camguardd; records are faulted on command. Each page must
+# refuse exactly what the relay did to its records, draw nothing of the
+# other owner, and go on with its own.
+cg_world_cert "$CG_W/relay"
+RSPKI=$(openssl x509 -in "$CG_W/relay.crt" -noout -pubkey |
+	openssl pkey -pubin -outform der | openssl dgst -sha256 -binary | base64)
+RPORT=$((PORT + 1))
+RCTL=$CG_W/relay.ctl
+RSTATS=$CG_W/relay.stats
+cg_bg "$CG_RELAY" --listen "127.0.0.1:$RPORT" --upstream "127.0.0.1:$PORT" \
+	--cert "$CG_W/relay.crt" --key "$CG_W/relay.key" --control "$RCTL" \
+	--stats-file "$RSTATS" --web-root "$CG_TOP/web/display" 2>"$CG_W/relay.log"
+RELAY_PID=$CG_BG_PID
+cg_wait_for 30 cg__tcp_probe 127.0.0.1 "$RPORT" || cg_bail "cg-relay does not listen"
+# via_relay LINK: the same link, at the relay's host name and port.
+via_relay() {
+	local rest=${1#https://*/}
+	echo "https://relay.cam.test:$RPORT/$rest"
+}
+rstat() { cg_world_stat "$RSTATS" "$1"; }
+# relay_do CMD COUNTER N: a command, then wait until COUNTER reached N.
+relay_do() {
+	echo "stats" >"$RCTL"
+	local want=$(($(rstat "$2") + $3))
+	echo "$1" >"$RCTL"
+	until_ok 90 rstat_at_least "$2" "$want" && return 0
+	cg_why+=("relay: $1: $2 stayed at $(rstat "$2") (wanted $want)")
+	cg_diag_file "$CG_W/relay.log" 30
+	return 1
+}
+# shellcheck disable=SC2317 # called through until_ok
+rstat_at_least() {
+	echo "stats" >"$RCTL"
+	nap 0.3
+	(($(rstat "$1") >= $2))
+}
+PAGE_SPKI=$SPKI,$RSPKI
+SPKI_SAVED=$SPKI
+SPKI=$PAGE_SPKI
+page ralice "$(via_relay "$ALICE_LINK")" 240
+page rbob "$(via_relay "$BOB_LINK")" 240
+SPKI=$SPKI_SAVED
+cg_why=()
+until_ok 200 grep -q '"accepted":[1-9]' "$CG_W/page-ralice.jsonl" ||
+	cg_why+=("alice's page accepted nothing through the relay")
+until_ok 60 grep -q '"accepted":[1-9]' "$CG_W/page-rbob.jsonl" ||
+	cg_why+=("bob's page accepted nothing through the relay")
+if ((${#cg_why[@]} == 0)); then
+	relay_do "swap 4" injected.swap 4 &&
+		relay_do "replay 4" injected.replay 4 &&
+		relay_do "reorder 4" injected.reorder 4 &&
+		relay_do "corrupt 4" injected.corrupt 4 &&
+		relay_do "truncate 1" injected.truncate 1 &&
+		echo "cache on" >"$RCTL" &&
+		relay_do storm storms 1 &&
+		{ until_ok 60 rstat_at_least injected.cache_foreign 1 || true; }
+	echo "cache off" >"$RCTL"
+	# Let what was sent before the last command reach the pages.
+	nap 10
+else
+	cg_diag_file "$CG_W/relay.log" 30
+	for t in ralice rbob; do
+		cg_diag "page $t:"
+		tail -n 3 "$CG_W/page-$t.jsonl" | cut -c1-400 | sed 's/^/#   /' || true
+		grep -v dbus "$CG_W/page-$t.err" | tail -n 5 | sed 's/^/#   /' || true
+	done
+fi
+page_stop ralice
+page_stop rbob
+page_end ralice || cg_why+=("alice's page did not run")
+RA=$FINAL
+page_end rbob || cg_why+=("bob's page did not run")
+RB=$FINAL
+echo "stats" >"$RCTL"
+nap 1
+kill -TERM "$RELAY_PID" 2>/dev/null || true
+pid_wait "$RELAY_PID" 10 || true
+# Per page: what the relay did to its display, what the page refused.
+r_refused=0
+declare -A reasons=()
+for who in alice bob; do
+	[[ $who == alice ]] && FINAL=$RA d=alice-screen || FINAL=$RB d=bob-screen
+	tampered=$(($(rstat "display.$d.swap") + $(rstat "display.$d.corrupt") +
+		$(rstat "display.$d.cache_foreign")))
+	refused_t=$(($(count bad_seal) + $(count bad_payload) + $(count decrypt_failed)))
+	old=$(($(rstat "display.$d.replay") + $(rstat "display.$d.reorder") +
+		$(rstat "display.$d.cache_own")))
+	refused_o=$(($(count replay) + $(count old_stream) + $(count stale)))
+	cut=$(rstat "display.$d.truncate")
+	for k in bad_seal bad_payload decrypt_failed replay old_stream stale truncated; do
+		reasons[$k]=$((${reasons[$k]:-0} + $(count $k)))
+	done
+	r_refused=$((r_refused + refused_t + refused_o + $(count truncated)))
+	((tampered == refused_t)) ||
+		cg_why+=("$who: the relay sent $tampered swapped, corrupted or foreign cached records, the page refused $refused_t (bad_seal, bad_payload, decrypt_failed)")
+	((old == refused_o)) ||
+		cg_why+=("$who: the relay sent $old replayed, reordered or own cached records, the page refused $refused_o (replay, old_stream, stale)")
+	((cut == $(count truncated))) ||
+		cg_why+=("$who: the relay truncated $cut records, the page counted $(count truncated)")
+	(($(count dropped) == 0)) ||
+		cg_why+=("$who: the page dropped $(count dropped) records unverified: the counts cannot be compared")
+	(($(count accepted) >= 10)) || cg_why+=("$who: only $(count accepted) records accepted through the relay")
+	if [[ $FINAL == *'"alarm":""'* ]]; then
+		cg_why+=("$who: no refusal alarm shown")
+	fi
+	uid=$([[ $who == alice ]] && echo $ALICE || echo $BOB)
+	cg_stamp_check "$CG_W/stamp-r$who.out" --jpeg --expect-owner "$uid" \
+		--check-sequence "$CG_W/page-r$who.jpg"
+	foreign=$((foreign + $(cg_stamp_fields "$CG_W/stamp-r$who.out" |
+		awk -v u="$uid" '$2 != u' | wc -l)))
+done
+(($(rstat cleartext) == 0)) || cg_why+=("the relay saw $(rstat cleartext) cleartext JPEGs")
+(($(rstat injected.swap) >= 4)) || cg_why+=("the relay swapped only $(rstat injected.swap)")
+cg_report "through cg-relay (swap, replay, reorder, corrupt, truncate, storm with cache): each page refused exactly what was done to its records ($r_refused in all), relay payloads $(rstat payloads) cleartext $(rstat cleartext)" "${cg_why[@]}"
+
+# samples_after LINE N: the revoke page wrote N samples after line LINE.
+# shellcheck disable=SC2317 # called through until_ok
+samples_after() {
+	(($(grep -c . "$CG_W/page-revoke.jsonl") >= $1 + $2))
+}
+
 phase "revoked while watching"
 # Records already on their way when the kernel revoked the channel are
 # still alice's, for alice's display: the page may accept those. After
 # that, nothing: the count must stand still from 5 s after the revoke to
 # the end, while the page keeps trying to connect.
-page revoke "$ALICE_LINK" 60
+page revoke "$ALICE_LINK" 90
 cg_why=()
 until_ok 200 grep -q '"accepted":[1-9]' "$CG_W/page-revoke.jsonl" ||
 	cg_why+=("the page accepted nothing before the revoke")
@@ -257,13 +393,16 @@ log_mark m
 out=$("$CG_CTL" -c "$CG_W_CONF" revoke alice-screen 2>&1) || cg_why+=("camguardctl revoke: $out")
 nap 5
 settled=$(grep -c . "$CG_W/page-revoke.jsonl" || true)
+# Then at least 10 more samples, while the page tries to connect again.
+until_ok 60 samples_after "$settled" 10 || true
+page_stop revoke
 page_end revoke || cg_why+=("the page did not run")
 re='"accepted":([0-9]+)'
 [[ $(sed -n "${settled}p" "$CG_W/page-revoke.jsonl") =~ $re ]] && a1=${BASH_REMATCH[1]} || a1=0
 a2=$(count accepted)
 samples=$(($(grep -c . "$CG_W/page-revoke.jsonl") - settled))
 ((a2 == a1)) || cg_why+=("the page accepted $((a2 - a1)) records from 5 s after the revoke on")
-((samples >= 5)) || cg_why+=("only $samples samples after the revoke")
+((samples >= 10)) || cg_why+=("only $samples samples after the revoke")
 [[ $out == *"closed the connection of display alice-screen"* ]] ||
 	cg_why+=("camguardctl revoke did not say camguardd closed the connection: $out")
 log_wait 20 "$m" 'display alice-screen: warning: browser .* refused: the display has no channel' ||
@@ -271,5 +410,9 @@ log_wait 20 "$m" 'display alice-screen: warning: browser .* refused: the display
 cg_report "camguardctl revoke while the page watches: its connection closed, reconnections refused, nothing accepted over $samples samples after ($a1 before)" "${cg_why[@]}"
 
 cg_world_daemon_stop || cg_fail "camguardd did not exit cleanly"
-cg_diag "summary: browser ($(uname -r)): drawn $((drawn + b_drawn)) refused $a_refused (by reason: none) foreign $foreign"
+by_reason=
+for k in "${!reasons[@]}"; do
+	((${reasons[$k]} == 0)) || by_reason+="${by_reason:+, }$k ${reasons[$k]}"
+done
+cg_diag "summary: browser ($(uname -r)): drawn $drawn_all of $((drawn + b_drawn)) accepted, refused $((a_refused + r_refused)) (${by_reason:-none}) foreign $foreign"
 cg_done

@@ -13,7 +13,11 @@
 #     pixels;
 #   - a third display holding alice's key but claiming to be bob's display
 #     (and pinning bob's certificate: alice's would be refused at TLS) is
-#     turned away.
+#     turned away;
+#   - the browser display: each owner's pairing link opened in Debian's
+#     Chromium (headless, tests/web/chromium.mjs), served by camguardd at
+#     the owner's own host name; a screenshot of each page goes to
+#     build/demo/ (make demo shares that directory with the guest).
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/world.sh"
@@ -61,11 +65,22 @@ pairing = $CG_W/displays/alice-phone.pair
 owner = cgbob
 camera = nursery
 pairing = $CG_W/displays/bob-tablet.pair
+
+[web]
+root = $CG_TOP/web/display
+host = alice.demo.test cgalice
+host = bob.demo.test cgbob
 EOF
 echo "--- camguardd.conf"
 cat "$CG_W_CONF"
-cg_world_pair alice-phone 127.0.0.1:8443
-cg_world_pair bob-tablet 127.0.0.1:8443
+declare -A LINK
+for d in alice-phone bob-tablet; do
+	if ! link=$("$CG_CTL" -c "$CG_W_CONF" pair "$d" --address 127.0.0.1:8443 --link |
+		grep '^https://'); then
+		cg_bail "camguardctl pair $d --link failed"
+	fi
+	LINK[$d]=$link
+done
 
 echo "--- camguardd"
 cg_world_daemon 127.0.0.1 8443
@@ -73,6 +88,7 @@ sleep 2
 "$CG_CTL" cameras
 "$CG_CTL" channels
 
+# shellcheck disable=SC2317 # called through cg_bg
 view() { # view DISPLAY OWNER-UID: $frames verified frames, some saved
 	mkdir -p "$CG_W/$1"
 	"$CG_VIEW" --pairing "$CG_W/displays/$1.pair" --expect-owner "$2" \
@@ -95,6 +111,31 @@ for d in alice-phone bob-tablet; do
 		break
 	done
 done
+
+# The browser display: each owner's link in Chromium, a screenshot each.
+out=$CG_TOP/build/demo
+if [[ -x /usr/bin/chromium ]] && command -v node >/dev/null && [[ -w $out ]]; then
+	spki() {
+		openssl x509 -in "$CG_W/identities/$1.crt" -noout -pubkey |
+			openssl pkey -pubin -outform der |
+			openssl dgst -sha256 -binary | base64
+	}
+	echo "--- the browser display in Chromium, one page per owner"
+	for d in alice-phone bob-tablet; do
+		uid=$([[ $d == alice-* ]] && echo 2001 || echo 2002)
+		final=$(node "$CG_TOP/tests/web/chromium.mjs" --link "${LINK[$d]}" \
+			--seconds 20 --map alice.demo.test=127.0.0.1 \
+			--map bob.demo.test=127.0.0.1 --spki "$(spki "$uid")" \
+			--screenshot "$out/$d.png" 2>/dev/null | tail -n 1) || true
+		accepted=$([[ $final =~ \"accepted\":([0-9]+) ]] && echo "${BASH_REMATCH[1]}" || echo 0)
+		why=()
+		((accepted > 0)) || why+=("the page accepted no record: ${final:-the browser did not run}")
+		[[ -s $out/$d.png ]] || why+=("no screenshot")
+		cg_report "$d in Chromium: $accepted records accepted and drawn; screenshot build/demo/$d.png" "${why[@]}"
+	done
+else
+	cg_skip "the browser display's screenshots" "needs /usr/bin/chromium, node and build/demo shared read-write (make demo)"
+fi
 
 # Alice's file pins alice's certificate, which bob's worker does not have:
 # so that it gets as far as proving a key, it pins bob's (as a display

@@ -146,6 +146,8 @@ void conn_close(struct relay *r, struct conn *c, const char *why)
 	blob_put(c->held);
 	c->held = NULL;
 	cg_record_decoder_release(&c->dec);
+	free(c->req);
+	c->req = NULL;
 }
 
 void conn_sweep(struct relay *r)
@@ -191,6 +193,9 @@ int conn_enqueue(struct relay *r, struct conn *c, struct blob *b, size_t len,
 		return -ENOMEM;
 	it->blob = blob_get(b);
 	it->len = len;
+	/* A browser gets each record as one message (a truncation: half). */
+	if (c->web && kind != KIND_RAW)
+		it->ws_len = cg_ws_header(it->ws, CG_WS_BINARY, len);
 	it->kind = kind;
 	it->close_after = close_after;
 	if (c->tail)
@@ -205,12 +210,23 @@ int conn_enqueue(struct relay *r, struct conn *c, struct blob *b, size_t len,
 	return 0;
 }
 
+int conn_send_raw(struct relay *r, struct conn *c, const void *data,
+		  size_t len, bool close_after)
+{
+	struct blob *b = blob_new(data, len);
+	int ret = b ? conn_enqueue(r, c, b, len, KIND_RAW, close_after) :
+		      -ENOMEM;
+
+	blob_put(b);
+	return ret;
+}
+
 /*
  * After an SSL call that returned @ret <= 0: 0 if it only has to wait
  * (the poll events it waits for added to @ev), 1 at an orderly end of the
  * peer's stream, -1 on an error (described in @why).
  */
-static int ssl_wait(SSL *ssl, int ret, short *ev, char *why, size_t size)
+int conn_ssl_wait(SSL *ssl, int ret, short *ev, char *why, size_t size)
 {
 	int e = SSL_get_error(ssl, ret);
 	char detail[256];
@@ -239,7 +255,7 @@ static int ssl_wait(SSL *ssl, int ret, short *ev, char *why, size_t size)
 static void downstream_write(struct relay *r, struct conn *c);
 
 /* Start a non-blocking connect to the next --upstream address. */
-static int upstream_connect(struct relay *r, struct conn *c)
+int conn_upstream_connect(struct relay *r, struct conn *c)
 {
 	for (; c->up_addr < r->n_up; c->up_addr++) {
 		const struct sockaddr_storage *ss = &r->up_addr[c->up_addr];
@@ -275,6 +291,16 @@ static void hello_step(struct relay *r, struct conn *c)
 	ssize_t n;
 	int len;
 
+	/* A browser starts with TLS: web.c, if the relay serves browsers. */
+	if (!c->hello_len && r->web_root) {
+		uint8_t first;
+
+		n = recv(c->down_fd, &first, 1, MSG_PEEK);
+		if (n == 1 && first == 0x16) {
+			c->state = CONN_WEB;
+			return;
+		}
+	}
 	/* Byte by byte: what follows the newline is the display's TLS. */
 	while (c->hello_len < sizeof(c->hello)) {
 		n = recv(c->down_fd, c->hello + c->hello_len, 1, 0);
@@ -304,7 +330,7 @@ static void hello_step(struct relay *r, struct conn *c)
 		return;
 	}
 	cg_info(RELAY_LOG, "#%u %s: hello from %s", c->id, name, c->peer);
-	if (upstream_connect(r, c)) {
+	if (conn_upstream_connect(r, c)) {
 		upstream_failed(r, c, "connect", strerror(errno));
 		return;
 	}
@@ -327,7 +353,7 @@ static void connect_step(struct relay *r, struct conn *c)
 		close(c->up_fd);
 		c->up_fd = -1;
 		c->up_addr++;
-		if (upstream_connect(r, c)) {
+		if (conn_upstream_connect(r, c)) {
 			upstream_failed(r, c, "connect", strerror(err ? err : errno));
 			return;
 		}
@@ -342,18 +368,24 @@ static void connect_step(struct relay *r, struct conn *c)
 				"short write");
 		return;
 	}
-	c->down = SSL_new(r->server_ctx);
+	/* A browser's TLS is up already (web.c). */
+	if (!c->down) {
+		c->down = SSL_new(r->server_ctx);
+		if (!c->down || !SSL_set_fd(c->down, c->down_fd)) {
+			conn_close(r, c, "out of memory (TLS)");
+			return;
+		}
+		SSL_set_accept_state(c->down);
+		/* Records go out in pieces as the socket takes them. */
+		SSL_set_mode(c->down, SSL_MODE_ENABLE_PARTIAL_WRITE |
+			     SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
+	}
 	c->up = SSL_new(r->client_ctx);
-	if (!c->down || !c->up || !SSL_set_fd(c->down, c->down_fd) ||
-	    !SSL_set_fd(c->up, c->up_fd)) {
+	if (!c->up || !SSL_set_fd(c->up, c->up_fd)) {
 		conn_close(r, c, "out of memory (TLS)");
 		return;
 	}
-	SSL_set_accept_state(c->down);
 	SSL_set_connect_state(c->up);
-	/* Records go out in pieces as the socket takes them. */
-	SSL_set_mode(c->down, SSL_MODE_ENABLE_PARTIAL_WRITE |
-		     SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
 	c->state = CONN_HANDSHAKE;
 }
 
@@ -367,7 +399,7 @@ static void handshake_step(struct relay *r, struct conn *c)
 		ret = SSL_do_handshake(c->up);
 		if (ret == 1) {
 			c->up_hs = true;
-		} else if (ssl_wait(c->up, ret, &c->up_ev, why, sizeof(why))) {
+		} else if (conn_ssl_wait(c->up, ret, &c->up_ev, why, sizeof(why))) {
 			upstream_failed(r, c, "TLS handshake", why);
 			return;
 		}
@@ -377,7 +409,7 @@ static void handshake_step(struct relay *r, struct conn *c)
 		ret = SSL_do_handshake(c->down);
 		if (ret == 1) {
 			c->down_hs = true;
-		} else if (ssl_wait(c->down, ret, &c->down_ev, why,
+		} else if (conn_ssl_wait(c->down, ret, &c->down_ev, why,
 				    sizeof(why))) {
 			char msg[340];
 
@@ -426,12 +458,25 @@ static int upstream_bytes(struct relay *r, struct conn *c, const uint8_t *p,
 
 	if (c->chal_have < CG_AUTH_MSG_LEN) {
 		size_t take = CG_AUTH_MSG_LEN - c->chal_have;
+		uint8_t framed[2 + CG_AUTH_MSG_LEN];
 		struct blob *b;
 
 		if (take > len)
 			take = len;
-		b = blob_new(p, take);
-		if (!b || conn_enqueue(r, c, b, take, KIND_RAW, false)) {
+		/* A browser's challenge is one message: sent once whole. */
+		memcpy(c->chal + c->chal_have, p, take);
+		if (c->web && c->chal_have + take < CG_AUTH_MSG_LEN) {
+			c->chal_have += take;
+			return 0;
+		}
+		if (c->web) {
+			cg_ws_header(framed, CG_WS_BINARY, CG_AUTH_MSG_LEN);
+			memcpy(framed + 2, c->chal, CG_AUTH_MSG_LEN);
+			b = blob_new(framed, sizeof(framed));
+		} else {
+			b = blob_new(p, take);
+		}
+		if (!b || conn_enqueue(r, c, b, b->len, KIND_RAW, false)) {
 			blob_put(b);
 			conn_close(r, c, "out of memory (challenge)");
 			return -1;
@@ -441,6 +486,8 @@ static int upstream_bytes(struct relay *r, struct conn *c, const uint8_t *p,
 		p += take;
 		len -= take;
 	}
+	if (!len)
+		return 0;
 	while (len) {
 		st = cg_record_decode(&c->dec, p, len, &used, &rec);
 		p += used;
@@ -488,7 +535,7 @@ static void upstream_read(struct relay *r, struct conn *c)
 				return;
 			continue;
 		}
-		ret = ssl_wait(c->up, n, &c->up_ev, why, sizeof(why));
+		ret = conn_ssl_wait(c->up, n, &c->up_ev, why, sizeof(why));
 		if (!ret)
 			return;
 		/* camguardd closed: a record cut short is its fault, counted. */
@@ -526,10 +573,15 @@ static void downstream_read(struct relay *r, struct conn *c)
 		ERR_clear_error();
 		n = SSL_read(c->down, buf, sizeof(buf));
 		if (n <= 0) {
-			ret = ssl_wait(c->down, n, &c->down_ev, why, sizeof(why));
+			ret = conn_ssl_wait(c->down, n, &c->down_ev, why, sizeof(why));
 			if (ret)
 				conn_close(r, c, ret > 0 ? "display closed" : why);
 			return;
+		}
+		if (c->web) {
+			if (web_response(r, c, buf, (size_t)n))
+				return;
+			continue;
 		}
 		take = CG_AUTH_MSG_LEN - c->resp_have;
 		if (take > (size_t)n)
@@ -552,7 +604,7 @@ static void response_write(struct relay *r, struct conn *c)
 			c->resp_sent += n;
 			continue;
 		}
-		if (ssl_wait(c->up, n, &c->up_ev, why, sizeof(why)))
+		if (conn_ssl_wait(c->up, n, &c->up_ev, why, sizeof(why)))
 			conn_close(r, c, why);
 		return;
 	}
@@ -574,15 +626,20 @@ static void downstream_write(struct relay *r, struct conn *c)
 
 	while ((it = c->head)) {
 		ERR_clear_error();
-		n = SSL_write(c->down, it->blob->data + it->off,
-			      it->len - it->off);
+		if (it->off < it->ws_len)
+			n = SSL_write(c->down, it->ws + it->off,
+				      it->ws_len - it->off);
+		else
+			n = SSL_write(c->down, it->blob->data +
+				      (it->off - it->ws_len),
+				      it->ws_len + it->len - it->off);
 		if (n <= 0) {
-			if (ssl_wait(c->down, n, &c->down_ev, why, sizeof(why)))
+			if (conn_ssl_wait(c->down, n, &c->down_ev, why, sizeof(why)))
 				conn_close(r, c, why);
 			return;
 		}
 		it->off += n;
-		if (it->off < it->len)
+		if (it->off < it->ws_len + it->len)
 			continue;
 		c->head = it->next;
 		if (!c->head)
@@ -592,9 +649,12 @@ static void downstream_write(struct relay *r, struct conn *c)
 		c->q_bytes -= it->len;
 		stats_sent(r, c->disp, it->kind);
 		if (it->close_after) {
+			bool answer = it->kind == KIND_RAW;
+
 			blob_put(it->blob);
 			free(it);
-			conn_close(r, c, "truncated a record on purpose");
+			conn_close(r, c, answer ? "answered" :
+				   "truncated a record on purpose");
 			return;
 		}
 		blob_put(it->blob);
@@ -619,6 +679,8 @@ void conn_progress(struct relay *r, struct conn *c)
 	}
 	if (c->state == CONN_HELLO)
 		hello_step(r, c);
+	if (c->down_fd >= 0 && c->state == CONN_WEB)
+		web_step(r, c);
 	if (c->down_fd >= 0 && c->state == CONN_CONNECTING)
 		connect_step(r, c);
 	if (c->down_fd >= 0 && c->state == CONN_HANDSHAKE)

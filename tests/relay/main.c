@@ -53,6 +53,7 @@ static void usage(FILE *f)
 {
 	fputs("usage: cg-relay --listen HOST:PORT --upstream HOST:PORT --cert FILE --key FILE\n"
 	      "                --control FIFO --stats-file FILE [--seed N] [--verbose]\n"
+	      "                [--web-root DIR]\n"
 	      "control commands (one per line): swap N, replay N, reorder N, drop N,\n"
 	      "  corrupt N, truncate N, cache on|off, storm, stats\n", f);
 }
@@ -209,6 +210,7 @@ int main(int argc, char **argv)
 		{ "stats-file", required_argument, NULL, 's' },
 		{ "seed", required_argument, NULL, 'S' },
 		{ "verbose", no_argument, NULL, 'v' },
+		{ "web-root", required_argument, NULL, 'w' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -241,6 +243,9 @@ int main(int argc, char **argv)
 			break;
 		case 'C':
 			control = optarg;
+			break;
+		case 'w':
+			r->web_root = optarg;
 			break;
 		case 's':
 			r->stats_file = optarg;

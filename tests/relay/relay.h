@@ -12,6 +12,9 @@
  *   main.c     options, sockets, the poll loop, signals
  *   conn.c     one display connection and its upstream: hello, TLS on
  *              both sides, the challenge and response, records out
+ *   web.c      a browser display instead (--web-root): TLS, its HTTP
+ *              request (the page, or the WebSocket of a display), then
+ *              the same upstream, records in WebSocket messages
  *   fault.c    what happens to each record: history, cache, faults
  *   control.c  commands from the control FIFO
  *   stats.c    displays by name, counters, the stats file
@@ -28,6 +31,7 @@
 #include "keyval.h"
 #include "record.h"
 #include "transport.h"
+#include "websocket.h"
 
 #define RELAY_LOG		"relay"
 
@@ -92,15 +96,18 @@ struct display {
 /* Bytes waiting for a display. */
 struct item {
 	struct item *next;
+	uint8_t ws[CG_WS_HEADER_MAX];	/* a browser's message header */
+	size_t ws_len;		/* 0 for camguard-view */
 	struct blob *blob;
 	size_t len;		/* bytes of blob to send: a truncation sends half */
-	size_t off;		/* bytes already written */
+	size_t off;		/* bytes already written, ws first */
 	enum relay_kind kind;
 	bool close_after;
 };
 
 enum conn_state {
 	CONN_HELLO,		/* reading the display's hello line */
+	CONN_WEB,		/* a browser: TLS, then its HTTP request */
 	CONN_CONNECTING,	/* connecting to camguardd */
 	CONN_HANDSHAKE,		/* TLS on both sides */
 	CONN_LINKED,		/* challenge, response, then records */
@@ -121,6 +128,12 @@ struct conn {
 
 	char hello[CG_HELLO_MAX];
 	size_t hello_len;
+	bool web;			/* a browser's WebSocket (web.c) */
+	char *req;			/* its request head so far */
+	size_t req_len;
+	uint8_t chal[CG_AUTH_MSG_LEN];	/* the challenge, framed when whole */
+	uint8_t ws_resp[2 + 4 + CG_AUTH_MSG_LEN];	/* the masked response */
+	size_t ws_resp_have;
 	struct display *disp;
 	unsigned int up_addr;		/* which --upstream address */
 	bool up_hs, down_hs;		/* TLS handshakes done */
@@ -155,6 +168,8 @@ struct relay_stats {
 	uint64_t tls_errors;		/* TLS with a display failed */
 	uint64_t overflow;		/* records lost to full queues */
 	uint64_t refused;		/* connections over RELAY_MAX_CONNS */
+	uint64_t web_pages;		/* page files served to browsers */
+	uint64_t web_errors;		/* requests refused, bad WebSocket data */
 };
 
 struct relay {
@@ -165,6 +180,7 @@ struct relay {
 	socklen_t up_addrlen[RELAY_MAX_UPSTREAM];
 	unsigned int n_up;
 	const char *stats_file;
+	const char *web_root;		/* --web-root: serve browsers too */
 
 	struct conn *conns[RELAY_MAX_CONNS];
 	unsigned int n_conns;
@@ -197,6 +213,16 @@ void conn_sweep(struct relay *r);
 void conn_free_all(struct relay *r);
 int conn_enqueue(struct relay *r, struct conn *c, struct blob *b, size_t len,
 		 enum relay_kind kind, bool close_after);
+int conn_upstream_connect(struct relay *r, struct conn *c);
+int conn_ssl_wait(SSL *ssl, int ret, short *ev, char *why, size_t size);
+/* Bytes to the display as they are (an HTTP answer), then maybe the end. */
+int conn_send_raw(struct relay *r, struct conn *c, const void *data,
+		  size_t len, bool close_after);
+
+/* web.c */
+void web_step(struct relay *r, struct conn *c);
+int web_response(struct relay *r, struct conn *c, const uint8_t *p,
+		 size_t len);
 
 /* fault.c */
 void fault_record(struct relay *r, struct conn *c, const struct cg_record *rec);

@@ -112,6 +112,8 @@ static void stats_print(struct relay *r, FILE *f)
 	fprintf(f, "tls_errors %llu\n", (unsigned long long)r->st.tls_errors);
 	fprintf(f, "overflow %llu\n", (unsigned long long)r->st.overflow);
 	fprintf(f, "refused %llu\n", (unsigned long long)r->st.refused);
+	fprintf(f, "web_pages %llu\n", (unsigned long long)r->st.web_pages);
+	fprintf(f, "web_errors %llu\n", (unsigned long long)r->st.web_errors);
 	fprintf(f, "cache %d\n", r->cache);
 	for (k = 0; k < NR_RECORD_FAULTS; k++)
 		fprintf(f, "pending.%s %llu\n", relay_kind_name[k],

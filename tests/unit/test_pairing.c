@@ -11,6 +11,7 @@
 #include <unistd.h>
 #include <sys/stat.h>
 
+#include "camguardctl/ctl.h"
 #include "pairing.h"
 #include "unit.h"
 
@@ -358,6 +359,53 @@ START_TEST(test_mutations)
 }
 END_TEST
 
+/*
+ * The link's QR code: one text line per two module rows, a quiet zone of
+ * 4 light modules, and the top-left finder pattern where a scanner looks
+ * for it (its first row dark, the next dark only at both ends).
+ */
+START_TEST(test_qr)
+{
+	char *text = NULL, *line, *save = NULL;
+	size_t size = 0, cells;
+	FILE *f = open_memstream(&text, &size);
+	unsigned int lines = 0, width = 0;
+	int ret;
+
+	ck_assert_ptr_nonnull(f);
+	ret = ctl_qr_print("https://alice.cam.example:8443/#v=1&display=kitchen", f);
+	fclose(f);
+#ifndef CG_HAVE_QRENCODE
+	ck_assert_int_eq(ret, -ENOSYS);
+	free(text);
+	return;
+#endif
+	ck_assert_int_eq(ret, 0);
+	for (line = strtok_r(text, "\n", &save); line;
+	     line = strtok_r(NULL, "\n", &save), lines++) {
+		const char *p;
+
+		/* Cells are 3-byte half or full blocks, or a space. */
+		for (cells = 0, p = line; *p; cells++)
+			p += *p == ' ' ? 1 : 3;
+		if (!width)
+			width = (unsigned int)cells;
+		ck_assert_uint_eq(cells, width);
+		if (lines < 2)	/* quiet zone: light all along */
+			ck_assert_uint_eq(strspn(line, "\xe2\x96\x88") , strlen(line));
+		if (lines == 2) {
+			/* modules x -4..-1 light, x 0 dark-dark, 1..5 dark-light */
+			ck_assert(!strncmp(line, "\xe2\x96\x88\xe2\x96\x88\xe2\x96\x88\xe2\x96\x88 ", 13));
+			ck_assert(!strncmp(line + 13, "\xe2\x96\x84\xe2\x96\x84\xe2\x96\x84\xe2\x96\x84\xe2\x96\x84 ", 16));
+		}
+	}
+	/* version 3 or 4 for this length: 29 or 33 modules, plus 8 */
+	ck_assert(width == 37 || width == 41);
+	ck_assert_uint_eq(lines, (width + 1) / 2);
+	free(text);
+}
+END_TEST
+
 Suite *pairing_suite(void)
 {
 	Suite *s = suite_create("pairing");
@@ -373,6 +421,7 @@ Suite *pairing_suite(void)
 	tcase_add_test(tc, test_load_refuses_files);
 	tcase_add_test(tc, test_write_errors);
 	tcase_add_test(tc, test_mutations);
+	tcase_add_test(tc, test_qr);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -34,6 +34,8 @@ $(UNIT_DIR)/test_cli.o: UNIT_DEFS := \
 	-DCG_STAMP_TOOL='"$(TOP)/$(USER_BIN)/camguard-stamp"'
 # The config tests parse the documented example.
 $(UNIT_DIR)/test_config.o: UNIT_DEFS := -DCG_TOP='"$(TOP)"'
+$(UNIT_DIR)/test_pairing.o: UNIT_DEFS := -I$(TOP)/user $(USER_NL_CFLAGS) \
+	$(USER_QR_CFLAGS)
 $(UNIT_DIR)/test_config.o: docs/camguardd.conf.example
 
 # The conversion tests link camguardd's capture code (libv4l2, libv4lconvert)
@@ -47,12 +49,12 @@ $(UNIT_DIR)/%.o: tests/unit/%.c $(UNIT_HDRS)
 		$(USER_CRYPTO_CFLAGS) $(UNIT_DEFS) -c -o $@ $<
 
 # The transport tests link the display protocol (libssl), the conversion
-# tests camguardd's capture code.
+# tests camguardd's capture code, the pairing tests camguardctl's QR code.
 $(UNIT_RUNNER): $(UNIT_OBJS) $(USER_NET_OBJS) build/user/daemon/capture.o \
-		$(USER_PROTO_OBJS) $(USER_LIB_OBJS)
+		build/user/camguardctl/qr.o $(USER_PROTO_OBJS) $(USER_LIB_OBJS)
 	$(CC) $(CFLAGS) $(UNIT_CHECK_CFLAGS) $(LDFLAGS) -o $@ $^ \
 		$(UNIT_CHECK_LIBS) $(USER_SSL_LIBS) $(USER_TJ_LIBS) \
-		$(USER_V4L_LIBS)
+		$(USER_V4L_LIBS) $(USER_QR_LIBS)
 
 unit-check: unit
 	$(UNIT_RUNNER)

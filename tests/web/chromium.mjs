@@ -20,7 +20,8 @@
  *   --chromium PATH     the browser (default /usr/bin/chromium)
  *
  * Prints one JSON line per sample ({"t":..,"counts":{..},"status":..})
- * and a last one with "final": true, the frames saved and their size.
+ * and a last one with "final": true, the frames saved and their size,
+ * when the time is up or at SIGTERM, whichever comes first.
  * Exit status 0 when the page ran to the end, 1 when the browser failed.
  */
 import { spawn } from 'node:child_process';
@@ -198,7 +199,11 @@ async function main()
 		await cdp.send('Page.enable', {}, sessionId);
 		await cdp.send('Page.navigate', { url: o.link }, sessionId);
 		const until = Date.now() + o.seconds * 1000;
-		while (Date.now() < until) {
+		let stop = false;
+
+		/* SIGTERM: the same end as the time running out, sooner. */
+		process.on('SIGTERM', () => { stop = true; });
+		while (!stop && Date.now() < until) {
 			await sleep(o.sampleMs);
 			const now = await evaluate(readPage, Boolean(o.frames));
 			if (!now)

@@ -68,4 +68,10 @@ int ctl_load_display(const char *config, const char *name,
 		     struct cg_config *cfg,
 		     const struct cg_config_display **disp);
 
+/*
+ * qr.c: @text as a QR code on @out (a terminal's UTF-8): 0, or -ENOSYS
+ * when camguardctl was built without libqrencode.
+ */
+int ctl_qr_print(const char *text, FILE *out);
+
 #endif /* CG_CTL_H */

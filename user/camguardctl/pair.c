@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 #include <openssl/crypto.h>
 #include <openssl/rand.h>
 
@@ -61,6 +62,9 @@ static void print_link(const struct cg_pairing *paired, const char *web_host)
 	printf("pairing link for a browser display (it holds the display's key: give it\n"
 	       "only to that display, over a channel you trust; the key stays in the part\n"
 	       "after '#', which browsers never send):\n%s\n", link);
+	/* On a terminal, for a phone's camera: as secret as the link. */
+	if (isatty(STDOUT_FILENO) && ctl_qr_print(link, stdout) == 0)
+		printf("(the same link as a QR code: scan it with the display's camera)\n");
 	OPENSSL_cleanse(link, sizeof(link));
 }
 

@@ -17,6 +17,7 @@
  *   display.c     display connections: TLS, authentication, output queue;
  *                 a browser's request and its WebSocket framing
  *   web.c         what a browser's request gets: the page, or the upgrade
+ *                 (user/lib/webpage.c builds the answers)
  *
  * Ownership: the supervisor owns the config, the listen sockets and the
  * control socket; a worker gets a copy of the config at fork() and owns
@@ -46,6 +47,7 @@
 #include "hmac.h"
 #include "record.h"
 #include "transport.h"
+#include "webpage.h"
 
 #define CG_DAEMON_NAME		"camguardd"
 #define CG_STATS_INTERVAL_MS	10000
@@ -455,15 +457,13 @@ void cg_display_close_all(struct cg_worker *w);
 
 /* web.c: the answer to a browser's request. */
 struct cg_web_reply {
-	uint8_t *buf;			/* head and body; NULL: out of memory */
-	size_t len;
-	size_t body;			/* where the body starts */
+	struct cg_http_reply http;	/* buf NULL: out of memory */
 	struct cg_display *upgrade;	/* 101: the WebSocket is @upgrade's */
 };
 
 /*
  * The @len bytes a browser sent so far: 0 while its request head is not
- * whole, else 1 and the answer in *@out (free out->buf).
+ * whole, else 1 and the answer in *@out (free out->http.buf).
  */
 int cg_web_request(struct cg_worker *w, const char *buf, size_t len,
 		   const char *peer, struct cg_web_reply *out);

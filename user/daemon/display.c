@@ -47,7 +47,6 @@
 #include <openssl/err.h>
 
 #include "daemon.h"
-#include "http.h"
 #include "log.h"
 #include "transport.h"
 #include "websocket.h"
@@ -166,8 +165,8 @@ static void conn_close(struct cg_worker *w, struct cg_conn *c,
 	queue_free(c);
 	free(c->req);
 	c->req = NULL;
-	free(c->reply.buf);
-	c->reply.buf = NULL;
+	free(c->reply.http.buf);
+	c->reply.http.buf = NULL;
 	w->n_conns--;
 }
 
@@ -398,7 +397,7 @@ static void read_request(struct cg_worker *w, struct cg_conn *c)
 		return;
 	free(c->req);
 	c->req = NULL;
-	if (!c->reply.buf) {
+	if (!c->reply.http.buf) {
 		conn_close(w, c, CG_LOG_ERR, "out of memory");
 		return;
 	}
@@ -413,17 +412,17 @@ static void write_reply(struct cg_worker *w, struct cg_conn *c)
 {
 	int ret;
 
-	ret = SSL_write(c->ssl, c->reply.buf + c->reply_off,
-			(int)(c->reply.len - c->reply_off));
+	ret = SSL_write(c->ssl, c->reply.http.buf + c->reply_off,
+			(int)(c->reply.http.len - c->reply_off));
 	if (ret <= 0) {
 		tls_wait(w, c, ret, "writing the answer");
 		return;
 	}
 	c->reply_off += (size_t)ret;
-	if (c->reply_off < c->reply.len)
+	if (c->reply_off < c->reply.http.len)
 		return;
-	free(c->reply.buf);
-	c->reply.buf = NULL;
+	free(c->reply.http.buf);
+	c->reply.http.buf = NULL;
 	if (!c->disp) {
 		conn_close(w, c, CG_LOG_DEBUG, "answered");
 		return;
