@@ -131,7 +131,7 @@ if [[ -x /usr/bin/chromium ]] && command -v node >/dev/null && [[ -w $out ]]; th
 		why=()
 		((accepted > 0)) || why+=("the page accepted no record: ${final:-the browser did not run}")
 		[[ -s $out/$d.png ]] || why+=("no screenshot")
-		cg_report "$d in Chromium: $accepted records accepted and drawn; screenshot build/demo/$d.png" "${why[@]}"
+		cg_report "$d in Chromium: $accepted records accepted; screenshot build/demo/$d.png" "${why[@]}"
 	done
 else
 	cg_skip "the browser display's screenshots" "needs /usr/bin/chromium, node and build/demo shared read-write (make demo)"

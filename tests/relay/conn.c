@@ -338,6 +338,22 @@ static void hello_step(struct relay *r, struct conn *c)
 	c->up_ev |= POLLOUT;
 }
 
+int conn_down_tls(struct relay *r, struct conn *c)
+{
+	if (c->down)
+		return 0;
+	c->down = SSL_new(r->server_ctx);
+	if (!c->down || !SSL_set_fd(c->down, c->down_fd)) {
+		conn_close(r, c, "out of memory (TLS)");
+		return -1;
+	}
+	SSL_set_accept_state(c->down);
+	/* Records go out in pieces as the socket takes them. */
+	SSL_set_mode(c->down, SSL_MODE_ENABLE_PARTIAL_WRITE |
+		     SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
+	return 0;
+}
+
 static void connect_step(struct relay *r, struct conn *c)
 {
 	socklen_t len = sizeof(int);
@@ -369,17 +385,8 @@ static void connect_step(struct relay *r, struct conn *c)
 		return;
 	}
 	/* A browser's TLS is up already (web.c). */
-	if (!c->down) {
-		c->down = SSL_new(r->server_ctx);
-		if (!c->down || !SSL_set_fd(c->down, c->down_fd)) {
-			conn_close(r, c, "out of memory (TLS)");
-			return;
-		}
-		SSL_set_accept_state(c->down);
-		/* Records go out in pieces as the socket takes them. */
-		SSL_set_mode(c->down, SSL_MODE_ENABLE_PARTIAL_WRITE |
-			     SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
-	}
+	if (conn_down_tls(r, c))
+		return;
 	c->up = SSL_new(r->client_ctx);
 	if (!c->up || !SSL_set_fd(c->up, c->up_fd)) {
 		conn_close(r, c, "out of memory (TLS)");

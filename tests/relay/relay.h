@@ -214,6 +214,8 @@ void conn_free_all(struct relay *r);
 int conn_enqueue(struct relay *r, struct conn *c, struct blob *b, size_t len,
 		 enum relay_kind kind, bool close_after);
 int conn_upstream_connect(struct relay *r, struct conn *c);
+/* The display side's TLS (server, the relay's certificate), made once. */
+int conn_down_tls(struct relay *r, struct conn *c);
 int conn_ssl_wait(SSL *ssl, int ret, short *ev, char *why, size_t size);
 /* Bytes to the display as they are (an HTTP answer), then maybe the end. */
 int conn_send_raw(struct relay *r, struct conn *c, const void *data,

@@ -103,16 +103,8 @@ void web_step(struct relay *r, struct conn *c)
 	char why[300];
 	int n;
 
-	if (!c->down) {
-		c->down = SSL_new(r->server_ctx);
-		if (!c->down || !SSL_set_fd(c->down, c->down_fd)) {
-			conn_close(r, c, "out of memory (TLS)");
-			return;
-		}
-		SSL_set_accept_state(c->down);
-		SSL_set_mode(c->down, SSL_MODE_ENABLE_PARTIAL_WRITE |
-			     SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
-	}
+	if (conn_down_tls(r, c))
+		return;
 	if (!c->req)
 		c->req = malloc(CG_HTTP_HEAD_MAX);
 	if (!c->req) {

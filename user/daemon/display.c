@@ -57,6 +57,7 @@
 /* The auth messages as a browser's WebSocket frames carry them. */
 #define WS_CHALLENGE_LEN	(2 + CG_AUTH_MSG_LEN)
 #define WS_RESPONSE_LEN		(2 + 4 + CG_AUTH_MSG_LEN)	/* masked */
+#define WS_CLOSE_MAX		(2 + 4 + 125)	/* a masked close message */
 
 enum conn_state {
 	CONN_TLS,
@@ -521,6 +522,16 @@ static void drain_input(struct cg_worker *w, struct cg_conn *c)
 		c->ignored += (uint64_t)ret;
 		c->last_io_ms = cg_now_ms();
 		budget -= (size_t)ret < budget ? (size_t)ret : budget;
+		/*
+		 * A page sends nothing after its response but, at the end, a
+		 * close message (at most 6 + 125 bytes): more is not a page.
+		 */
+		if (c->web && c->ignored > WS_CLOSE_MAX) {
+			w->web_st.protocol_error++;
+			ws_close(c, CG_WS_CLOSE_POLICY);
+			conn_close(w, c, CG_LOG_WARN,
+				   "the page sent data after its response (WebSocket protocol)");
+		}
 	}
 }
 
