@@ -29,8 +29,8 @@
 # access_test's fault fixture needs fault injection, which this kernel
 # does not have: it is left out, as selftests.sh does, and said so.
 #
-# Prints "arm64 (6.12): selftests N/N passed in S s (kernel build cached|
-# built in S s)" and ends with "N passed, N failed[, N skipped]"; exit
+# Prints "arm64 (6.12): selftests N/N passed in S s (kernel build cached |
+# kernel built in S s); make check-arm64 S s" and ends with "N passed, N failed[, N skipped]"; exit
 # status 1 on any failure. Logs: build/check-arm64/ (console.log, the
 # kernel's; output.log, the programs'; *.log of each host step).
 #
@@ -95,10 +95,10 @@ if tests/vm/build-arm64-kernel --is-built; then
 	kernel_note="kernel build cached"
 	say "arm64 kernel: cached in $kdir_root (built in $(cat "$kdir_root/build-seconds") s)"
 else
-	say "arm64 kernel: not built yet; building it (about 10 minutes)"
+	say "arm64 kernel: not built yet; building it (about 5 minutes)"
 	step kernel tests/vm/build-arm64-kernel
 	kdir_root=$(tests/vm/build-arm64-kernel --print-dir)
-	kernel_note="kernel build built in $(cat "$kdir_root/build-seconds") s"
+	kernel_note="kernel built in $(cat "$kdir_root/build-seconds") s"
 fi
 kdir=$kdir_root/linux
 release=$(cat "$kdir_root/kernelrelease")
