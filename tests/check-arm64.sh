@@ -84,7 +84,7 @@ step() {
 	say "$name: $((SECONDS - t0)) s"
 }
 
-for t in qemu-system-aarch64 "${cross}gcc" "${cross}strip" cpio timeout; do
+for t in qemu-system-aarch64 "${cross}gcc" "${cross}strip" "${cross}readelf" cpio timeout; do
 	command -v "$t" >/dev/null ||
 		die "no $t (apt-get install qemu-system-arm gcc-aarch64-linux-gnu binutils-aarch64-linux-gnu cpio coreutils)"
 done
@@ -113,7 +113,8 @@ if grep -E 'warning:|error:' "$logdir/module.log"; then
 fi
 moddir=build/$release
 for ko in camguard.ko camguard_vcam.ko; do
-	file -b "$moddir/$ko" | grep -q 'ARM aarch64' || die "$moddir/$ko is not an aarch64 module"
+	"${cross}readelf" -h "$moddir/$ko" | grep -qE 'Machine:[[:space:]]+AArch64' ||
+		die "$moddir/$ko is not an aarch64 module"
 done
 step selftests make --no-print-directory selftests-arm64 ARM64_CROSS_COMPILE="$cross"
 if grep -E 'warning:' "$logdir/selftests.log"; then
