@@ -287,7 +287,8 @@ static void dmesg(void)
 	char *buf;
 
 	say("dmesg begin");
-	if (len > 0 && (buf = malloc(len))) {
+	buf = len > 0 ? malloc(len) : NULL;
+	if (buf) {
 		len = klogctl(3 /* SYSLOG_ACTION_READ_ALL */, buf, len);
 		if (len > 0 && write(out, buf, len) < 0)
 			len = 0;

@@ -87,7 +87,7 @@ int main(void)
 	}
 	if (bad)
 		return 1;
-	printf("cg_sha256_check: %d digests and %d MACs equal to OpenSSL's (and 4 published vectors)\n",
-	       digests, macs);
+	printf("cg_sha256_check: %d digests and %d MACs equal to OpenSSL's %s\n",
+	       digests, macs, "(and 4 published vectors)");
 	return 0;
 }
