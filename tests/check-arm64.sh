@@ -177,7 +177,9 @@ append+=" watchdog_thresh=30 rcupdate.rcu_cpu_stall_timeout=60 rdinit=/init"
 cpu=${ARM64_CPU:-max,pauth-impdef=on}
 say "booting $release on qemu-system-aarch64 -M virt -cpu $cpu -smp 2 -m 1024 (TCG)"
 # the init's own lines as they come, so a long run shows where it is
-tail -n +1 -F "$output" 2>/dev/null | grep --line-buffered -E '^camguard-arm64: (begin|end|load|unload|plan|init)' &
+# (tail's pid in $!, so that killing it ends grep too; --pid in case we die)
+tail -n +1 -F --pid=$$ "$output" 2>/dev/null > >(grep --line-buffered -E \
+	'^camguard-arm64: (begin|end|load|unload|plan|init)') &
 tailer=$!
 guest_t0=$SECONDS
 rc=0
