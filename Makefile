@@ -4,7 +4,9 @@
 #
 #   make                 module (for KVER/KDIR), userspace programs, unit tests
 #   make module          the modules (camguard.ko, camguard_vcam.ko);
-#                        KVER=<uname -r> or KDIR=<build tree>
+#                        KVER=<uname -r> or KDIR=<build tree>; another
+#                        architecture's tree with ARCH= CROSS_COMPILE=
+#                        (make passes them on to kbuild)
 #   make drivers         the in-tree capture drivers that adopt camguard
 #                        (drivers/<driver>/*.patch) for KVER/KDIR, into
 #                        build/<kernel release>/drivers/
@@ -13,6 +15,9 @@
 #   make deb             the Debian packages camguard and camguard-dkms in build/deb/
 #   make deb-check       the packages, DKMS and the installed daemon, checked
 #   make check           everything the README promises (host + VM tests)
+#   make check-arm64     the modules cross-built for arm64 (a 6.12 tree built
+#                        once and cached) and the selftests in an emulated
+#                        aarch64 guest; not part of make check
 #   make demo            the virtual camera streaming to displays, in a VM
 #   make soak            the long run (SECONDS=3600), not part of make check
 #   make checkpatch      scripts/checkpatch.pl --strict on kmod/ and include/
@@ -54,7 +59,7 @@ KMOD_SRCS := Kbuild $(wildcard kmod/*.c kmod/*.h drivers/vcam/* include/linux/*.
 
 .PHONY: all module drivers modules-all dkms-src deb deb-check user unit check \
 	unit-check vm-check checkpatch sparse clean demo soak spec-check man-check \
-	install-man
+	install-man check-arm64
 
 all: module user unit selftests
 
@@ -193,6 +198,12 @@ include tests/selftests/selftests.mk
 
 check:
 	@tests/check.sh
+
+# arm64 (tests/check-arm64.sh): the kernel of tests/vm/build-arm64-kernel,
+# make module and make selftests-arm64 for it, and the selftests in
+# qemu-system-aarch64 under TCG. Not part of make check.
+check-arm64:
+	@tests/check-arm64.sh
 
 # The virtual camera streaming through camguardd to two displays and to
 # the browser display in Chromium (screenshots in build/demo/), inside a
