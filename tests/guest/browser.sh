@@ -3,7 +3,7 @@
 #
 # The browser display in a real browser (Debian's chromium, headless,
 # driven by tests/web/chromium.mjs over the DevTools pipe), served by
-# camguardd: two owners (cgalice 2201, cgbob 2202), a virtual camera each,
+# camguardd: two owners (cgalice, cgbob), a virtual camera each,
 # a display each, and a [web] host name each (alice.cam.test,
 # bob.cam.test), which the browser resolves to 127.0.0.1 and whose owner's
 # certificate it trusts by its public key, as the pairing link's pin says.
@@ -41,7 +41,7 @@ here=.
 . "$here/daemon-lib.sh"
 
 PORT=8446
-ALICE=2201
+ALICE=2201 # if cgalice and cgbob do not exist yet
 BOB=2202
 SIZE=320x240
 CHROMIUM=${CG_CHROMIUM:-/usr/bin/chromium}
@@ -62,6 +62,10 @@ nap() {
 
 phase "set-up"
 cg_world_users alice:$ALICE bob:$BOB
+# An earlier script of the same guest may have made these users with
+# other ids: the owners are whatever the names resolve to.
+ALICE=$(id -u cgalice)
+BOB=$(id -u cgbob)
 # shellcheck disable=SC2119 # the default parameters
 cg_load cameras=2 || cg_bail "loading camguard"
 for i in 0 1; do
@@ -120,7 +124,7 @@ spki() {
 	openssl x509 -in "$CG_W/identities/$1.crt" -noout -pubkey |
 		openssl pkey -pubin -outform der | openssl dgst -sha256 -binary | base64
 }
-SPKI="$(spki $ALICE),$(spki $BOB)"
+SPKI="$(spki "$ALICE"),$(spki "$BOB")"
 cg_world_daemon 127.0.0.1 "$PORT"
 exec {LOGFD}<"$CG_W_LOG"
 if ! log_wait 60 0 'channel [0-9]+ attached to camera' 2; then
@@ -227,22 +231,22 @@ if ((saved < 5)); then
 			cg_diag "  t ${BASH_REMATCH[1]} accepted ${BASH_REMATCH[2]} ${BASH_REMATCH[3]}"
 	done <"$CG_W/page-alice.jsonl"
 fi
-cg_stamp_check "$CG_W/stamp-alice.out" --jpeg --expect-owner $ALICE \
+cg_stamp_check "$CG_W/stamp-alice.out" --jpeg --expect-owner "$ALICE" \
 	--check-sequence "$CG_W/page-alice.jpg" || true
 cg_report "alice's page: paired from its link, $drawn records accepted, $saved frames read back from the canvas all alice's with rising sequence" "${cg_why[@]}"
 cg_why=()
 FINAL=$B_FINAL
 b_drawn=$(count accepted)
 ((b_drawn >= 20)) || cg_why+=("bob's page accepted $b_drawn records")
-cg_stamp_check "$CG_W/stamp-bob.out" --jpeg --expect-owner $BOB \
+cg_stamp_check "$CG_W/stamp-bob.out" --jpeg --expect-owner "$BOB" \
 	--check-sequence "$CG_W/page-bob.jpg" || true
 cg_report "bob's page at the same time: $b_drawn records, every frame read back bob's" "${cg_why[@]}"
 # Frames drawn (each caught as it was drawn), of those accepted.
 drawn_all=$(($(cg_stamp_fields "$CG_W/stamp-alice.out" | wc -l) +
 	$(cg_stamp_fields "$CG_W/stamp-bob.out" | wc -l)))
 # Frames of another owner on either page (the stamp decoded from its canvas).
-foreign=$(($(cg_stamp_fields "$CG_W/stamp-alice.out" | awk -v u=$ALICE '$2 != u' | wc -l) +
-	$(cg_stamp_fields "$CG_W/stamp-bob.out" | awk -v u=$BOB '$2 != u' | wc -l)))
+foreign=$(($(cg_stamp_fields "$CG_W/stamp-alice.out" | awk -v u="$ALICE" '$2 != u' | wc -l) +
+	$(cg_stamp_fields "$CG_W/stamp-bob.out" | awk -v u="$BOB" '$2 != u' | wc -l)))
 
 phase "a wrong key"
 # The same link with another well-formed key (43 base64url characters).
@@ -364,7 +368,7 @@ for who in alice bob; do
 	if [[ $FINAL == *'"alarm":""'* ]]; then
 		cg_why+=("$who: no refusal alarm shown")
 	fi
-	uid=$([[ $who == alice ]] && echo $ALICE || echo $BOB)
+	uid=$([[ $who == alice ]] && echo "$ALICE" || echo "$BOB")
 	cg_stamp_check "$CG_W/stamp-r$who.out" --jpeg --expect-owner "$uid" \
 		--check-sequence "$CG_W/page-r$who.jpg"
 	foreign=$((foreign + $(cg_stamp_fields "$CG_W/stamp-r$who.out" |
