@@ -3,16 +3,16 @@
  * One dequeued frame, from DQBUF to QBUF:
  *
  *   1. nobody authenticated is watching the camera: requeue, nothing else;
- *      a sequence number not above the last verified frame's is dropped
+ *   2. a sequence number not above the last verified frame's is dropped
  *      (sequence_repeat): displays would refuse it as a replay, and its
  *      event cannot be told from the other frame's (seen with uvcvideo
  *      and a camera that ends some frames with a header-only payload);
- *   2. find the kernel's event for (camera, sequence) on each watching
+ *   3. find the kernel's event for (camera, sequence) on each watching
  *      display's channel, never waiting for one (see frame_process());
- *   3. SHA-256 of the bytes dequeued must be the digest in the tag, or the
+ *   4. SHA-256 of the bytes dequeued must be the digest in the tag, or the
  *      frame is dropped (digest_mismatch); no event: missing_event; a tag
  *      without digest, or of memory others may reach: unverified;
- *   4. encode JPEG once and encrypt it once under a fresh random content
+ *   5. encode JPEG once and encrypt it once under a fresh random content
  *      key (record version 2), then for every watching display a header
  *      with the raw tag and MAC of ITS channel's event and the content key
  *      wrapped under ITS wrap key, sealed under ITS seal key, queued on its

@@ -369,11 +369,13 @@ static void log_stats(struct cg_worker *w, const char *when)
 			(unsigned long long)w->web_st.refused,
 			(unsigned long long)w->web_st.timeouts,
 			(unsigned long long)w->web_st.errors);
-	cg_info(w->mod, "%s: events %llu events_lost %llu events_bad %llu bad_handoff %llu connections %u",
+	cg_info(w->mod, "%s: events %llu events_lost %llu events_bad %llu bad_handoff %llu connections %u nl_stale %llu nl_events_dropped %llu",
 		when, (unsigned long long)w->events,
 		(unsigned long long)w->events_lost,
 		(unsigned long long)w->events_bad,
-		(unsigned long long)w->bad_handoff, w->n_conns);
+		(unsigned long long)w->bad_handoff, w->n_conns,
+		(unsigned long long)w->nl.stale,
+		(unsigned long long)w->nl.events_dropped);
 }
 
 static void read_signals(struct cg_worker *w)
