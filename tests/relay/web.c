@@ -38,27 +38,28 @@ static void answer(struct relay *r, struct conn *c, struct cg_http_reply *rep,
 static void request(struct relay *r, struct conn *c,
 		    const struct cg_http_request *req)
 {
-	const char *name = req->path + sizeof(CG_WEB_DISPLAY_PATH) - 1;
 	char accept[CG_WS_ACCEPT_LEN + 1], err[300];
+	const char *why, *status, *name = NULL;
 	struct cg_http_reply rep;
-	const char *why, *status;
 	int ret;
 
-	if (strcmp(req->method, "GET") || req->has_body) {
+	switch (cg_webpage_route(req, &name)) {
+	case CG_WEB_BAD_METHOD:
 		cg_http_reply_error(&rep, "405 Method Not Allowed", "Allow: GET\r\n");
 		answer(r, c, &rep, "not a GET");
 		return;
-	}
-	if (strncmp(req->path, CG_WEB_DISPLAY_PATH,
-		    sizeof(CG_WEB_DISPLAY_PATH) - 1)) {
+	case CG_WEB_PAGE:
 		ret = cg_webpage_file(r->web_root, req->path, &rep, err,
 				      sizeof(err));
-		if (!ret)
-			cg_http_reply_error(&rep, "404 Not Found", "");
-		else if (ret > 0)
-			r->st.web_pages++;
-		answer(r, c, &rep, ret < 0 ? err : ret ? NULL : "not found");
+		r->st.web_pages += ret > 0;
+		answer(r, c, &rep, ret > 0 ? NULL : err);
 		return;
+	case CG_WEB_NOT_FOUND:
+		cg_http_reply_error(&rep, "404 Not Found", "");
+		answer(r, c, &rep, "not found");
+		return;
+	case CG_WEB_DISPLAY:
+		break;
 	}
 	why = cg_webpage_upgrade_check(req, accept, &status);
 	if (!why && cg_hello_format(name, c->hello, sizeof(c->hello)) < 0) {

@@ -66,7 +66,7 @@ int cg_web_request(struct cg_worker *w, const char *buf, size_t len,
 	struct cg_display *d;
 	char err[300];
 	size_t head = 0;
-	const char *name;
+	const char *name = NULL;
 	int ret;
 
 	memset(out, 0, sizeof(*out));
@@ -85,33 +85,32 @@ int cg_web_request(struct cg_worker *w, const char *buf, size_t len,
 				    "400 Bad Request", "");
 		return 1;
 	}
-	if (strcmp(req.method, "GET") || req.has_body) {
+	switch (cg_webpage_route(&req, &name)) {
+	case CG_WEB_BAD_METHOD:
 		w->web_st.bad_request++;
 		cg_warn(MOD, "browser %s: %s %.80s refused: only GET without a body",
 			peer, req.method, req.path);
 		cg_http_reply_error(&out->http, "405 Method Not Allowed",
 				    "Allow: GET\r\n");
 		return 1;
-	}
-	if (!strncmp(req.path, CG_WEB_DISPLAY_PATH,
-		     sizeof(CG_WEB_DISPLAY_PATH) - 1)) {
-		name = req.path + sizeof(CG_WEB_DISPLAY_PATH) - 1;
-		d = cg_kv_name_ok(name) ? display_named(w, name) : NULL;
+	case CG_WEB_PAGE:
+		if (cg_webpage_file(w->cfg->web_root, req.path, &out->http,
+				    err, sizeof(err)) > 0) {
+			w->web_st.files++;
+		} else {
+			w->web_st.errors++;
+			cg_err(MOD, "cannot serve %s (check [web] root)", err);
+		}
+		return 1;
+	case CG_WEB_DISPLAY:
+		d = display_named(w, name);
 		if (d) {
 			reply_upgrade(w, &req, peer, d, out);
 			return 1;
 		}
-	} else {
-		ret = cg_webpage_file(w->cfg->web_root, req.path, &out->http,
-				      err, sizeof(err));
-		if (ret > 0)
-			w->web_st.files++;
-		if (ret < 0) {
-			w->web_st.errors++;
-			cg_err(MOD, "cannot serve %s (check [web] root)", err);
-		}
-		if (ret)
-			return 1;
+		break;
+	case CG_WEB_NOT_FOUND:
+		break;
 	}
 	w->web_st.not_found++;
 	cg_info(MOD, "browser %s: %.80s: not found", peer, req.path);

@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "keyval.h"
 #include "webpage.h"
 
 #define FILE_MAX	(1u << 20)	/* the page's files are small */
@@ -34,6 +35,34 @@ static const struct {
 	{ "/pairing.js", "pairing.js", "text/javascript; charset=utf-8" },
 	{ "/style.css", "style.css", "text/css; charset=utf-8" },
 };
+
+/* The index of @path in page_files[], or -1. */
+static int page_file(const char *path)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(page_files) / sizeof(page_files[0]); i++)
+		if (!strcmp(path, page_files[i].path))
+			return (int)i;
+	return -1;
+}
+
+enum cg_web_route cg_webpage_route(const struct cg_http_request *req,
+				   const char **name)
+{
+	const size_t n = sizeof(CG_WEB_DISPLAY_PATH) - 1;
+
+	if (strcmp(req->method, "GET") || req->has_body)
+		return CG_WEB_BAD_METHOD;
+	if (page_file(req->path) >= 0)
+		return CG_WEB_PAGE;
+	if (!strncmp(req->path, CG_WEB_DISPLAY_PATH, n) &&
+	    cg_kv_name_ok(req->path + n)) {
+		*name = req->path + n;
+		return CG_WEB_DISPLAY;
+	}
+	return CG_WEB_NOT_FOUND;
+}
 
 /* A head and @body_len bytes of room after it; the body's offset, or -1. */
 static long reply_head(struct cg_http_reply *out, const char *status,
@@ -76,15 +105,12 @@ int cg_webpage_file(const char *root, const char *path,
 {
 	char file[4096];
 	struct stat st;
+	int i = page_file(path);
 	ssize_t n;
-	size_t i;
 	long body;
 	int fd, ret;
 
-	for (i = 0; i < sizeof(page_files) / sizeof(page_files[0]); i++)
-		if (!strcmp(path, page_files[i].path))
-			break;
-	if (i == sizeof(page_files) / sizeof(page_files[0]))
+	if (i < 0)
 		return 0;
 	snprintf(file, sizeof(file), "%s/%s", root, page_files[i].file);
 	fd = open(file, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);

@@ -27,6 +27,18 @@ struct cg_http_reply {
 void cg_http_reply_error(struct cg_http_reply *out, const char *status,
 			 const char *extra);
 
+/* What a request asks for, by its method and path. */
+enum cg_web_route {
+	CG_WEB_BAD_METHOD,	/* not GET, or with a body: 405 */
+	CG_WEB_PAGE,		/* one of the page's files: cg_webpage_file() */
+	CG_WEB_DISPLAY,		/* the WebSocket of the display named *@name */
+	CG_WEB_NOT_FOUND,	/* anything else: 404 */
+};
+
+/* @req's route; for CG_WEB_DISPLAY, *@name points into req->path. */
+enum cg_web_route cg_webpage_route(const struct cg_http_request *req,
+				   const char **name);
+
 /*
  * The page's file for @path from directory @root. 1: the 200 answer is in
  * @out; 0: @path is not one of the page's files; -errno: it is, but cannot
