@@ -39,6 +39,11 @@ static const char usage_text[] =
 "  --reconnect           retry lost or failed connections (100 ms .. 2 s)\n"
 "  --stats-file FILE     counters as 'key value' lines, every second\n"
 "  --max-age MS          refuse records sent more than MS ms ago (0: off)\n"
+"  --no-decode           verify and decrypt, but decode no JPEG (a light\n"
+"                        client for benchmarks; not with --expect-owner)\n"
+"  --latency-log FILE    a line per accepted frame: receipt time and\n"
+"                        latency from the frame's capture, both in us of\n"
+"                        CLOCK_MONOTONIC (valid on the camera's machine)\n"
 "  --quiet               no statistics line, warnings and errors only\n"
 "  -h, --help            show this help\n"
 "\n"
@@ -56,7 +61,7 @@ static void parse_args(int argc, char **argv, struct view_opts *o)
 		OPT_PAIRING = 256, OPT_CONNECT, OPT_FINGERPRINT,
 		OPT_EXPECT_OWNER, OPT_SAVE, OPT_SAVE_EVERY, OPT_FRAMES,
 		OPT_DURATION, OPT_RECONNECT, OPT_STATS_FILE, OPT_MAX_AGE,
-		OPT_QUIET,
+		OPT_NO_DECODE, OPT_LATENCY_LOG, OPT_QUIET,
 	};
 	static const struct option longopts[] = {
 		{ "pairing", required_argument, NULL, OPT_PAIRING },
@@ -70,6 +75,8 @@ static void parse_args(int argc, char **argv, struct view_opts *o)
 		{ "reconnect", no_argument, NULL, OPT_RECONNECT },
 		{ "stats-file", required_argument, NULL, OPT_STATS_FILE },
 		{ "max-age", required_argument, NULL, OPT_MAX_AGE },
+		{ "no-decode", no_argument, NULL, OPT_NO_DECODE },
+		{ "latency-log", required_argument, NULL, OPT_LATENCY_LOG },
 		{ "quiet", no_argument, NULL, OPT_QUIET },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -119,6 +126,12 @@ static void parse_args(int argc, char **argv, struct view_opts *o)
 			o->max_age_ms = option_u32("--max-age", optarg, 0,
 						   UINT32_MAX);
 			break;
+		case OPT_NO_DECODE:
+			o->no_decode = true;
+			break;
+		case OPT_LATENCY_LOG:
+			o->latency_log = optarg;
+			break;
 		case OPT_QUIET:
 			o->quiet = true;
 			break;
@@ -134,6 +147,8 @@ static void parse_args(int argc, char **argv, struct view_opts *o)
 		usage_error("unexpected argument '%s'", argv[optind]);
 	if (!o->pairing_file)
 		usage_error("--pairing FILE is required");
+	if (o->no_decode && o->have_owner)
+		usage_error("--expect-owner reads the pixels: not with --no-decode");
 }
 
 /* Pairing file and the overrides for a relay. */
@@ -168,6 +183,14 @@ static int view_setup(struct view *v)
 	}
 	snprintf(v->module, sizeof(v->module), "display %s",
 		 v->pairing.display);
+	if (v->opt.latency_log) {
+		v->latency_log = fopen(v->opt.latency_log, "we");
+		if (!v->latency_log) {
+			fprintf(stderr, PROG ": %s: %s\n", v->opt.latency_log,
+				strerror(errno));
+			return -errno;
+		}
+	}
 
 	v->ctx = cg_tls_client_ctx(err, sizeof(err));
 	if (!v->ctx) {
@@ -199,6 +222,9 @@ static int view_setup(struct view *v)
 
 static void view_cleanup(struct view *v)
 {
+	if (v->latency_log && fclose(v->latency_log))
+		cg_warn(v->module, "%s: %s", v->opt.latency_log,
+			strerror(errno));
 	cg_record_decoder_release(&v->dec);
 	cg_verifier_free(v->ver);
 	cg_record_keys_free(v->seal_key);

@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: MIT
 /*
  * camguard-view: every record decoded, verified and decrypted
- * (verifier.h), the JPEG of an accepted one decoded and, with
- * --expect-owner, the owner stamped into its pixels checked: the ground
- * truth the incident tests rely on, independent of tags and seals.
+ * (verifier.h), the JPEG of an accepted one decoded (unless --no-decode)
+ * and, with --expect-owner, the owner stamped into its pixels checked: the
+ * ground truth the incident tests rely on, independent of tags and seals.
  */
 #include <errno.h>
 #include <string.h>
@@ -63,12 +63,52 @@ static void check_stamp(struct view *v, const struct cg_record *rec,
 	}
 }
 
+/*
+ * --latency-log: receipt and capture-to-receipt latency, in us. The tag's
+ * timestamp is the buffer's, CLOCK_MONOTONIC of the camera's machine: the
+ * difference means something only when this display runs there too (the
+ * benchmarks).
+ */
+static void log_latency(struct view *v, const struct cg_verify_info *info)
+{
+	uint64_t now = view_mono_ns();
+	int64_t lat = (int64_t)(now - info->tag.timestamp_ns);
+
+	if (fprintf(v->latency_log, "%llu %lld\n",
+		    (unsigned long long)(now / 1000),
+		    (long long)(lat / 1000)) < 0 && !v->stats_warned++)
+		cg_warn(v->module, "%s: write failed", v->opt.latency_log);
+}
+
+/* The JPEG decoded (greyscale: all a check needs) and its stamp read. */
+static void decode_frame(struct view *v, const struct cg_record *rec,
+			 const struct cg_verify_info *info)
+{
+	struct cg_jpeg_image img = { 0 };
+	int ret;
+
+	/* The verifier's cleartext: the record's payload is encrypted. */
+	ret = cg_jpeg_decode(info->payload, info->payload_len, CG_JPEG_GREY,
+			     CG_STAMP_MAX_DIM, &img);
+	if (ret) {
+		if (!v->decode_errors++)
+			cg_warn(v->module,
+				"stream %llu seq %u: JPEG does not decode (%s)",
+				(unsigned long long)rec->hdr.stream_id,
+				rec->hdr.sequence, strerror(-ret));
+	}
+	if (v->opt.have_owner)
+		check_stamp(v, rec, &img);
+	cg_jpeg_image_free(&img);
+}
+
 static void view_accepted(struct view *v, const struct cg_record *rec,
 			  const struct cg_verify_info *info)
 {
 	const struct cg_verifier_stats *s = cg_verifier_stats(v->ver);
-	struct cg_jpeg_image img = { 0 };
-	int ret;
+
+	if (v->latency_log)
+		log_latency(v, info);
 
 	if (info->new_stream && info->previous_stream)
 		cg_info(v->module, "stream %llu -> %llu on camera %u",
@@ -86,21 +126,8 @@ static void view_accepted(struct view *v, const struct cg_record *rec,
 			(unsigned long long)info->tag.stream_id, info->skipped,
 			info->tag.sequence);
 
-	/* Greyscale is all a check needs, and it is a raw GREY frame. */
-	/* The verifier's cleartext: the record's payload is encrypted. */
-	ret = cg_jpeg_decode(info->payload, info->payload_len, CG_JPEG_GREY,
-			     CG_STAMP_MAX_DIM, &img);
-	if (ret) {
-		if (!v->decode_errors++)
-			cg_warn(v->module,
-				"stream %llu seq %u: JPEG does not decode (%s)",
-				(unsigned long long)rec->hdr.stream_id,
-				rec->hdr.sequence, strerror(-ret));
-	}
-	if (v->opt.have_owner)
-		check_stamp(v, rec, &img);
-	cg_jpeg_image_free(&img);
-
+	if (!v->opt.no_decode)
+		decode_frame(v, rec, info);
 	if (v->opt.save_dir && (s->accepted - 1) % v->opt.save_every == 0)
 		view_save_frame(v, rec, info);
 	if (v->opt.frames && s->accepted >= v->opt.frames)

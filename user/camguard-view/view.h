@@ -19,6 +19,7 @@
 #include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <openssl/ssl.h>
 
 #include "hmac.h"
@@ -55,7 +56,9 @@ struct view_opts {
 	uint32_t frames;
 	uint32_t duration_s;
 	uint32_t max_age_ms;
+	const char *latency_log;
 	bool reconnect;
+	bool no_decode;
 	bool quiet;
 };
 
@@ -72,6 +75,7 @@ struct view {
 	struct cg_record_decoder dec;
 	struct cg_verifier *ver;
 	uint8_t *rbuf;
+	FILE *latency_log;		/* --latency-log, buffered */
 
 	/* Per connection. */
 	bool authed;			/* a byte came after the response */
@@ -114,6 +118,7 @@ int view_wait(struct view *v, int fd, short events, int64_t deadline);
 
 /* util.c */
 int64_t view_mono_ms(void);
+uint64_t view_mono_ns(void);
 uint64_t view_realtime_ns(void);
 bool view_log_sample(uint64_t n);
 enum cg_log_level view_fail_level(const struct view *v,
