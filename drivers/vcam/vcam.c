@@ -678,7 +678,7 @@ static struct platform_driver vcam_driver = {
 
 static unsigned int cameras = 2;
 module_param(cameras, uint, 0444);
-MODULE_PARM_DESC(cameras, "number of virtual cameras, 1 to 8 (default 2)");
+MODULE_PARM_DESC(cameras, "number of virtual cameras, 1 to 16 (default 2)");
 
 static void vcam_remove_devices(void)
 {

@@ -25,7 +25,7 @@
 #include <linux/camguard_stamp.h>
 
 #define VCAM_DRIVER		"camguard"
-#define VCAM_MAX_CAMERAS	8
+#define VCAM_MAX_CAMERAS	16
 
 #define VCAM_MIN_WIDTH	160
 #define VCAM_MIN_HEIGHT	120

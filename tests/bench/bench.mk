@@ -20,8 +20,9 @@ BENCH_CRYPTO_LIBS := $(or $(shell pkg-config --libs libcrypto 2>/dev/null),-lcry
 
 FRAMEPATH_PROG := build/tests/bench/cg-framepath
 FRAMEPATH_ARGS ?=
+MJPEG_READER := build/tests/bench/cg-mjpeg-reader
 
-all: $(BENCH_PROG) $(FRAMEPATH_PROG)
+all: $(BENCH_PROG) $(FRAMEPATH_PROG) $(MJPEG_READER)
 clean: bench-clean
 
 bench-prog: $(BENCH_PROG)
@@ -42,8 +43,13 @@ $(FRAMEPATH_PROG): tests/bench/framepath.c $(USER_LIB_OBJS) $(USER_PROTO_OBJS) \
 		$(USER_LIB_OBJS) $(USER_PROTO_OBJS) $(USER_TJ_LIBS) -ljpeg \
 		$(BENCH_CRYPTO_LIBS)
 
+# µStreamer's light client in make bench-compare.
+$(MJPEG_READER): tests/bench/mjpeg-reader.c
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $<
+
 bench-framepath: $(FRAMEPATH_PROG)
 	@$(FRAMEPATH_PROG) $(FRAMEPATH_ARGS)
 
 bench-clean:
-	rm -f $(BENCH_PROG) $(FRAMEPATH_PROG)
+	rm -f $(BENCH_PROG) $(FRAMEPATH_PROG) $(MJPEG_READER)

@@ -385,6 +385,19 @@ static void chan_attach(struct nl *nl, uint32_t chan, uint32_t cam)
 		    strerror(-ret), nl->errmsg[0] ? ": " : "", nl->errmsg);
 }
 
+static void chan_del(struct nl *nl, uint32_t chan)
+{
+	struct nlreq r;
+	int ret;
+
+	req_init(&r, nl, nl->family, CAMGUARD_CMD_CHAN_DEL, 0);
+	req_u32(&r, CAMGUARD_A_CHAN_ID, chan);
+	ret = nl_do(nl, &r, NULL);
+	if (ret)
+		die("CHAN_DEL channel %u: %s%s%s", chan, strerror(-ret),
+		    nl->errmsg[0] ? ": " : "", nl->errmsg);
+}
+
 /* ---- camera, kthread, module parameter ----------------------------------- */
 
 /* The camguard camera id N of a node whose sysfs name is "camguard-N". */
@@ -1202,6 +1215,78 @@ static int sha_bench(unsigned int w, unsigned int h, double min_s)
 	return 0;
 }
 
+/* ---- many channels ------------------------------------------------------------ */
+
+/* A field of /proc/meminfo in kB, or -1. */
+static long meminfo_kb(const char *key)
+{
+	char line[256];
+	size_t n = strlen(key);
+	long v = -1;
+	FILE *f = fopen("/proc/meminfo", "r");
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (!strncmp(line, key, n) && line[n] == ':') {
+			v = strtol(line + n + 1, NULL, 10);
+			break;
+		}
+	fclose(f);
+	return v;
+}
+
+/*
+ * --channels N: N channels made (CHAN_NEW) and attached (CHAN_ATTACH) on
+ * one socket, spread over every camguard camera there is, then deleted
+ * (CHAN_DEL): microseconds per operation, and the kernel memory each
+ * channel holds while attached (the growth of the slab, SUnreclaim, over
+ * N). The module's limits (max_channels, max_channels_per_user,
+ * max_attach_per_camera) must allow N: a refusal ends the run.
+ */
+static int channel_scale(unsigned int n)
+{
+	uint8_t key[CAMGUARD_KEY_LEN];
+	uint32_t *ids = xcalloc(n, sizeof(*ids));
+	uint64_t t_new = 0, t_att = 0, t_del = 0, t0;
+	long slab0, slab1, slab2;
+	char dev[64];
+	unsigned int i, ncams = 0;
+	struct nl nl;
+
+	while (ncams < 1024 && node_of_camera((int)ncams, dev, sizeof(dev)))
+		ncams++;
+	if (!ncams)
+		die("no camguard camera (no video node named camguard-0)");
+	nl_open(&nl);
+	slab0 = meminfo_kb("SUnreclaim");
+	for (i = 0; i < n; i++) {
+		t0 = now_ns();
+		ids[i] = chan_new(&nl, key);
+		t_new += now_ns() - t0;
+		t0 = now_ns();
+		chan_attach(&nl, ids[i], i % ncams);
+		t_att += now_ns() - t0;
+	}
+	slab1 = meminfo_kb("SUnreclaim");
+	for (i = 0; i < n; i++) {
+		t0 = now_ns();
+		chan_del(&nl, ids[i]);
+		t_del += now_ns() - t0;
+	}
+	slab2 = meminfo_kb("SUnreclaim");
+	OPENSSL_cleanse(key, sizeof(key));
+	printf("channels %u on %u cameras: CHAN_NEW %.1f us, CHAN_ATTACH %.1f us, CHAN_DEL %.1f us per operation; "
+	       "kernel memory %.0f bytes per attached channel (SUnreclaim %ld -> %ld -> %ld kB)\n",
+	       n, ncams, (double)t_new / n / 1000.0, (double)t_att / n / 1000.0,
+	       (double)t_del / n / 1000.0,
+	       slab0 >= 0 && slab1 >= 0 ? (double)(slab1 - slab0) * 1024.0 / n : -1.0,
+	       slab0, slab1, slab2);
+	close(nl.fd);
+	free(ids);
+	return 0;
+}
+
 /* ---- main ---------------------------------------------------------------------- */
 
 static void usage(FILE *f)
@@ -1209,6 +1294,7 @@ static void usage(FILE *f)
 	fprintf(f,
 		"usage: %s [--camera N | --device /dev/videoX] [options]\n"
 		"       %s --sha WxH [--min-time S]\n"
+		"       %s --channels N\n"
 		"\n"
 		"  --camera N          camguard camera N (node named camguard-N; default 0)\n"
 		"  --device DEV        the camera's node instead\n"
@@ -1223,12 +1309,14 @@ static void usage(FILE *f)
 		"  --timeout S         limit per run (default 120)\n"
 		"  --sha WxH           time OpenSSL SHA-256 of one YUYV frame and exit\n"
 		"  --min-time S        --sha: measure for at least S seconds (default 2)\n"
+		"  --channels N        make, attach (over every camera) and delete N\n"
+		"                      channels: time per operation, kernel memory each\n"
 		"  -v, --verbose       progress on stderr\n"
 		"\n"
 		"Exit status: 0 if every run measured (events seen, all MACs, tags and\n"
 		"digests right), 1 if a run was broken or saw a bad MAC/tag/digest, 2 on\n"
 		"a setup error. Whether the targets are met does not change it.\n",
-		prog, prog, DIGEST_PARAM);
+		prog, prog, prog, DIGEST_PARAM);
 }
 
 static bool parse_size(const char *s, unsigned int *w, unsigned int *h)
@@ -1267,6 +1355,7 @@ int main(int argc, char **argv)
 		{ "timeout", required_argument, NULL, 't' },
 		{ "sha", required_argument, NULL, 'S' },
 		{ "min-time", required_argument, NULL, 'T' },
+		{ "channels", required_argument, NULL, 'N' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -1278,6 +1367,7 @@ int main(int argc, char **argv)
 	};
 	const char *matrix = NULL, *sha = NULL;
 	double min_time = 2.0;
+	unsigned int channels = 0;
 	struct result *res;
 	int c, nres = 0, saved, failed = 0;
 
@@ -1328,6 +1418,9 @@ int main(int argc, char **argv)
 		case 'T':
 			min_time = atof(optarg);
 			break;
+		case 'N':
+			channels = parse_uint(optarg, "channel count", 1);
+			break;
 		case 'v':
 			verbose = true;
 			break;
@@ -1352,6 +1445,9 @@ int main(int argc, char **argv)
 			die("bad size: %s", sha);
 		return sha_bench(w, h, min_time);
 	}
+
+	if (channels)
+		return channel_scale(channels);
 
 	if (o.dev[0]) {
 		int cam = camera_of_node(o.dev);

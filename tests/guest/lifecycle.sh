@@ -24,7 +24,7 @@
 #   h) a slow reader: frames_dropped grows, the sequence keeps counting
 #      (tests/guest/inject.c with two buffers in flight; v4l2-ctl --stream-sleep)
 #   i) camguard.ko alone loads with no camera and answers on netlink;
-#      camguard_vcam cameras=0 and cameras=9 are refused with a clear
+#      camguard_vcam cameras=0 and cameras=17 are refused with a clear
 #      message; cameras=8 gives 8 cameras; the core cannot go while the
 #      virtual camera is loaded
 # Runs inside a tests/vm/run guest as root: tests/guest/lifecycle.sh
@@ -655,7 +655,7 @@ section_i() {
 	[[ $out == "[]" ]] || cg_why+=("camguardctl cameras lists cameras with the core alone: $out")
 	cg_report "i) camguard.ko alone loads with no camera; the family answers: ${out:-nothing}" "${cg_why[@]}"
 
-	for bad in 0 9; do
+	for bad in 0 17; do
 		cg_why=()
 		dmesg0=$(dmesg | wc -l)
 		rc=0
@@ -666,8 +666,8 @@ section_i() {
 			rmmod camguard_vcam || true
 		fi
 		msg=$(dmesg | tail -n "+$((dmesg0 + 1))" | grep -m1 "camguard_vcam: .*cameras=$bad" || true)
-		[[ $msg == *"must be 1 to 8"* ]] ||
-			cg_why+=("no kernel message saying cameras=$bad must be 1 to 8 (got: ${msg:-nothing})")
+		[[ $msg == *"must be 1 to 16"* ]] ||
+			cg_why+=("no kernel message saying cameras=$bad must be 1 to 16 (got: ${msg:-nothing})")
 		cg_report "i) cameras=$bad is refused: ${msg#*\] }" "${cg_why[@]}"
 		[[ -z $out ]] || cg_diag "insmod: $out"
 	done
