@@ -50,7 +50,7 @@ USER_V4L_LIBS := $(or $(shell pkg-config --libs libv4l2 libv4lconvert 2>/dev/nul
 USER_LIB_SRCS := $(addprefix user/lib/,pixfmt.c stamp.c parse.c jpeg.c cli.c)
 # USER_PROTO_SRCS: records, their verification, the config and pairing
 # files of camguardd and its displays (libcrypto).
-USER_PROTO_SRCS := $(addprefix user/lib/,hmac.c aead.c frametag.c record.c \
+USER_PROTO_SRCS := $(addprefix user/lib/,hmac.c aead.c sha256_thread.c frametag.c record.c \
 		   verifier.c keyval.c config.c pairing.c)
 # USER_NET_SRCS: the display connection protocol (TLS, hello, challenge),
 # the owners' TLS identities, camguardd's control socket and logging,

@@ -370,6 +370,7 @@ struct cg_worker {
 	struct cg_conn *conns;		/* every connection, any state */
 	unsigned int n_conns;
 	struct cg_jpeg_encoder *jpeg;
+	struct cg_sha256_thread *hasher;	/* the digest check, beside the encode */
 	size_t max_payload;
 	bool stop;			/* SIGTERM: exit 0 */
 	bool restart;			/* camera gone, channel revoked */

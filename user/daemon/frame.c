@@ -11,7 +11,9 @@
  *      display's channel, never waiting for one (see frame_process());
  *   4. SHA-256 of the bytes dequeued must be the digest in the tag, or the
  *      frame is dropped (digest_mismatch); no event: missing_event; a tag
- *      without digest, or of memory others may reach: unverified;
+ *      without digest, or of memory others may reach: unverified. The
+ *      digest is computed on a second thread (sha256_thread.h) while this
+ *      one encodes (step 5), and checked before anything is sent;
  *   5. encode JPEG once and encrypt it once under a fresh random content
  *      key (record version 2), then for every watching display a header
  *      with the raw tag and MAC of ITS channel's event and the content key
@@ -35,6 +37,7 @@
 #include "jpeg.h"
 #include "log.h"
 #include "record.h"
+#include "sha256_thread.h"
 
 #define LOG_EVERY_MS	5000	/* per camera, for per-frame problems */
 #define GONE_WAIT_MS	500	/* for the kernel's word on a camera gone */
@@ -259,14 +262,39 @@ static void frame_process(struct cg_worker *w, struct cg_camera *cam,
 				      f->sequence, cam->st.unverified);
 			return;
 		}
-		if (!have) {
-			/* As the kernel computes a tag's digest. */
-			if (cg_sha256(f->data, f->len, digest) < 0) {
-				cam->st.errors++;
-				return;
-			}
-			have = 1;
-		}
+		have++;
+	}
+	if (!have) {
+		cam->st.missing_event++;
+		frame_problem(cam, CG_FRAME_MISSING_EVENT,
+			      "no frame event from the kernel", f->sequence,
+			      cam->st.missing_event);
+		return;
+	}
+
+	/*
+	 * The digest check on the hasher's thread while this one encodes:
+	 * the two passes over the frame use both CPUs. Nothing of the JPEG
+	 * leaves before the check has passed; a frame that fails it cost an
+	 * encode for nothing, and is dropped as before.
+	 */
+	cg_sha256_thread_start(w->hasher, f->data, f->len);
+	ret = cg_capture_encodable(cam, f, &raw, &raw_len, &fourcc, &bpl);
+	if (!ret)
+		ret = cg_jpeg_encode(w->jpeg, raw, raw_len, fourcc, cam->width,
+				     cam->height, bpl, cam->quality, &jpeg,
+				     &jpeg_len);
+	if (cg_sha256_thread_finish(w->hasher, digest) < 0) {
+		cam->st.errors++;
+		return;
+	}
+	for (i = 0; i < n; i++) {
+		struct cg_frame_tag tag;
+
+		if (!ev[i])
+			continue;
+		cg_frame_tag_unpack(ev[i]->tag, &tag);
+		/* As the kernel computes a tag's digest. */
 		if (tag.payload_len != f->len ||
 		    memcmp(tag.digest, digest, sizeof(digest))) {
 			cam->st.digest_mismatch++;
@@ -276,22 +304,10 @@ static void frame_process(struct cg_worker *w, struct cg_camera *cam,
 			return;
 		}
 	}
-	if (!have) {
-		cam->st.missing_event++;
-		frame_problem(cam, CG_FRAME_MISSING_EVENT,
-			      "no frame event from the kernel", f->sequence,
-			      cam->st.missing_event);
-		return;
-	}
 	/* The kernel vouched for this sequence number: later ones must grow. */
 	cam->verified = true;
 	cam->last_sequence = f->sequence;
 
-	ret = cg_capture_encodable(cam, f, &raw, &raw_len, &fourcc, &bpl);
-	if (!ret)
-		ret = cg_jpeg_encode(w->jpeg, raw, raw_len, fourcc, cam->width,
-				     cam->height, bpl, cam->quality, &jpeg,
-				     &jpeg_len);
 	if (ret < 0) {
 		cam->st.errors++;
 		frame_problem(cam, CG_FRAME_ENCODE_FAILED,

@@ -35,6 +35,7 @@
 #include "daemon.h"
 #include "identity.h"
 #include "jpeg.h"
+#include "sha256_thread.h"
 #include "log.h"
 #include "pairing.h"
 
@@ -487,6 +488,7 @@ static void worker_free(struct cg_worker *w)
 	}
 	if (w->jpeg)
 		cg_jpeg_encoder_free(w->jpeg);
+	cg_sha256_thread_free(w->hasher);
 	free(w->cams);
 	free(w->chans);
 	free(w->displays);
@@ -558,7 +560,11 @@ int cg_worker_main(const struct cg_config *cfg, const struct cg_owner *owner,
 	cg_info(w.mod, "running as uid %u gid %u, %u camera(s), %u of %u display(s) usable",
 		w.owner.uid, w.owner.gid, w.n_cams, usable, w.n_displays);
 	w.jpeg = cg_jpeg_encoder_new();
-	if (!w.jpeg || open_cameras(&w) < 0) {
+	/* After the privileges are dropped: no thread may keep root's. */
+	w.hasher = cg_sha256_thread_new();
+	if (w.hasher && !cg_sha256_thread_threaded(w.hasher))
+		cg_warn(w.mod, "no thread for the digest check: it runs before the encode, on one CPU");
+	if (!w.jpeg || !w.hasher || open_cameras(&w) < 0) {
 		ret = CG_WORKER_RESTART;
 		goto out;
 	}
