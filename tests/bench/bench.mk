@@ -9,6 +9,11 @@
 #   make bench-framepath camguardd's frame path natively (no VM): digest,
 #                        encode, seal per display, against µStreamer's
 #                        encoder method; FRAMEPATH_ARGS="--seconds 2"
+#   make bench-compare   camguardd side by side with µStreamer (Debian's
+#                        ustreamer) in a VM booting BENCH_KERNEL, then 1,000
+#                        channels and 16 cameras x 8 displays: the table with
+#                        ratios in build/bench-compare/report.md and
+#                        results.json; CG_CMP_* knobs in docs/benchmark.md
 #   make bench-clean
 
 BENCH_KERNEL ?= 6.12
@@ -16,7 +21,7 @@ BENCH_PROG := build/tests/bench/cg-bench
 BENCH_CRYPTO_CFLAGS := $(shell pkg-config --cflags libcrypto 2>/dev/null)
 BENCH_CRYPTO_LIBS := $(or $(shell pkg-config --libs libcrypto 2>/dev/null),-lcrypto)
 
-.PHONY: bench bench-prog bench-framepath bench-clean
+.PHONY: bench bench-prog bench-framepath bench-compare bench-clean
 
 FRAMEPATH_PROG := build/tests/bench/cg-framepath
 FRAMEPATH_ARGS ?=
@@ -50,6 +55,10 @@ $(MJPEG_READER): tests/bench/mjpeg-reader.c
 
 bench-framepath: $(FRAMEPATH_PROG)
 	@$(FRAMEPATH_PROG) $(FRAMEPATH_ARGS)
+
+bench-compare: $(BENCH_PROG) $(MJPEG_READER) user
+	@$(MAKE) -s module KDIR=$$(tests/vm/kernels --kdir $(BENCH_KERNEL))
+	@tests/bench/run-compare $(BENCH_KERNEL)
 
 bench-clean:
 	rm -f $(BENCH_PROG) $(FRAMEPATH_PROG) $(MJPEG_READER)

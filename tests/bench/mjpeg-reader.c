@@ -9,10 +9,12 @@
  *   cg-mjpeg-reader --connect HOST:PORT --duration SEC [--latency-log FILE]
  *
  * The latency log has camguard-view's format, a line per frame:
- * "RECEIPT_US LATENCY_US", both CLOCK_MONOTONIC, the latency from the
- * part's X-UStreamer-Grab-Time (µStreamer's copy of the V4L2 buffer
- * timestamp, in seconds, which it keeps to the millisecond) to the moment
- * the part's last byte was read. At the end it prints "frames N bytes N".
+ * "RECEIPT_US LATENCY_US": the moment the part's last byte was read
+ * (CLOCK_MONOTONIC, the clock of the benchmark's window), and the time
+ * from the part's X-UStreamer-Grab-Time to then. µStreamer 4.9 takes that
+ * grab time when it dequeues the buffer (not the buffer's timestamp), from
+ * CLOCK_MONOTONIC_RAW, in seconds kept to the millisecond: the latency is
+ * taken on that clock. At the end it prints "frames N bytes N".
  * Exit status: 0, 1 when the stream broke or did not parse, 2 for usage.
  */
 #include <arpa/inet.h>
@@ -34,12 +36,17 @@
 #define HEAD_MAX	(16 * 1024)	/* a part's headers, or the response's */
 #define FRAME_MAX	(64u << 20)
 
-static uint64_t mono_us(void)
+static uint64_t clock_us(clockid_t id)
 {
 	struct timespec ts;
 
-	clock_gettime(CLOCK_MONOTONIC, &ts);
+	clock_gettime(id, &ts);
 	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000;
+}
+
+static uint64_t mono_us(void)
+{
+	return clock_us(CLOCK_MONOTONIC);
 }
 
 static int usage(void)
@@ -253,7 +260,8 @@ int main(int argc, char **argv)
 		bytes += len;
 		if (log && grab > 0)
 			fprintf(log, "%llu %lld\n", (unsigned long long)now,
-				(long long)now - (long long)(grab * 1e6));
+				(long long)clock_us(CLOCK_MONOTONIC_RAW) -
+				(long long)(grab * 1e6));
 	}
 	if (ret < 0) {
 		fprintf(stderr, "cg-mjpeg-reader: the stream broke after %llu frames\n",
