@@ -30,6 +30,7 @@ int main(void)
 	srunner_add_suite(sr, identity_suite());
 	srunner_add_suite(sr, control_suite());
 	srunner_add_suite(sr, web_suite());
+	srunner_add_suite(sr, sha256_thread_suite());
 	srunner_run_all(sr, CK_ENV);
 	failed = srunner_ntests_failed(sr);
 	srunner_free(sr);

@@ -23,6 +23,7 @@ Suite *convert_suite(void);
 Suite *identity_suite(void);
 Suite *control_suite(void);
 Suite *web_suite(void);
+Suite *sha256_thread_suite(void);
 
 /* The frame sizes every round trip runs at. */
 struct test_size {

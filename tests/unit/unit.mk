@@ -10,7 +10,7 @@
 #   make unit-clean
 #
 # CK_RUN_SUITE=<stamp|jpeg|parse|cli|jpegenc|record|verifier|keyval|config|
-# pairing|transport|convert|identity|control|web> and CK_RUN_CASE=<name> pick
+# pairing|transport|convert|identity|control|web|sha256_thread> and CK_RUN_CASE=<name> pick
 # tests.
 
 UNIT_CHECK_CFLAGS := $(shell pkg-config --cflags check 2>/dev/null)
@@ -22,7 +22,8 @@ UNIT_OBJS := $(addprefix $(UNIT_DIR)/,test_main.o helpers.o test_stamp.o \
 	     test_jpeg.o test_parse.o test_cli.o test_jpegenc.o \
 	     record_helpers.o test_record.o test_verifier.o test_keyval.o \
 	     test_config.o test_pairing.o test_transport.o test_convert.o \
-	     test_identity.o test_control.o test_web.o)
+	     test_identity.o test_control.o test_web.o \
+	     test_sha256_thread.o)
 UNIT_HDRS := tests/unit/unit.h tests/unit/record_helpers.h $(USER_HDRS)
 
 .PHONY: unit unit-check unit-valgrind unit-clean
