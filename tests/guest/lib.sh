@@ -254,11 +254,17 @@ cg_cameras() {
 
 # cg_node N: /dev/videoX of camera N (fails if there is none).
 cg_node() {
+	cg_node_named "camguard-$1"
+}
+
+# cg_node_named NAME: /dev/videoX of the video node named NAME in sysfs
+# (vivid's capture node: vivid-000-vid-cap), or fail.
+cg_node_named() {
 	local d name
 	for d in /sys/class/video4linux/video*; do
 		[[ -r $d/name ]] || continue
 		read -r name <"$d/name" || continue
-		if [[ $name == "camguard-$1" ]]; then
+		if [[ $name == "$1" ]]; then
 			echo "/dev/${d##*/}"
 			return 0
 		fi
