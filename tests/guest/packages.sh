@@ -152,19 +152,18 @@ chmod 0666 "$NODE0"
 # installed in updates/dkms, not the kernel's own of the same name, and
 # that module uses camguard.
 dkms_driver() {
-	local m=$1 f stock
+	local m=$1 f
 	shift
 	cg_why=()
 	modprobe "$m" "$@" || cg_why+=("modprobe $m $* failed")
 	f=$(modinfo -n "$m" 2>&1)
-	stock=$(find "/lib/modules/$kver/kernel" -name "$m.ko*" | head -n 1)
 	[[ $f == "/lib/modules/$kver/updates/dkms/$m.ko"* ]] ||
 		cg_why+=("modinfo -n $m: $f, not updates/dkms")
 	[[ ,$(modinfo -F depends "$m"), == *,camguard,* ]] ||
 		cg_why+=("$f does not depend on camguard: $(modinfo -F depends "$m")")
 	[[ -e /sys/module/camguard/holders/$m ]] ||
 		cg_why+=("the loaded $m does not use camguard (/sys/module/camguard/holders/)")
-	cg_report "modprobe $m: $f (the kernel's ${stock:-none} stays unused), on camguard" "${cg_why[@]}"
+	cg_report "modprobe $m: $f, not the kernel's own in kernel/; it uses camguard" "${cg_why[@]}"
 	((${#cg_why[@]} == 0))
 }
 
@@ -184,43 +183,36 @@ fi
 
 # ---- camguardd from the installed paths ------------------------------------------
 
+# camera_conf NAME ID SIZE DISPLAY: camguardd's sections for camera ID,
+# YUYV at 10 fps, of cgalice, and one display of hers on it.
+camera_conf() {
+	cat <<EOF
+
+[camera $1]
+id = $2
+owner = cgalice
+format = YUYV
+size = $3
+fps = 10
+
+[display $4]
+owner = cgalice
+camera = $1
+pairing = /etc/camguard/displays/$4.pair
+EOF
+}
+
 cg_world_init
 CG_W_CONF=$CONF
-cat >"$CONF" <<EOF
+{
+	cat <<EOF
 [listen]
 address = 127.0.0.1:$PORT
 identities = /etc/camguard/identities
-
-[camera front]
-id = 0
-owner = cgalice
-format = YUYV
-size = 160x120
-fps = 10
-
-[display alice-hub]
-owner = cgalice
-camera = front
-pairing = /etc/camguard/displays/alice-hub.pair
 EOF
-if [[ -n $VCAM ]]; then
-	cat >>"$CONF" <<EOF
-
-[camera vivid]
-id = $VCAM
-owner = cgalice
-format = YUYV
-size = 640x360
-fps = 10
-
-[display alice-vivid]
-owner = cgalice
-camera = vivid
-pairing = /etc/camguard/displays/alice-vivid.pair
-EOF
-	"$CG_CTL" pair alice-vivid --address 127.0.0.1:$PORT >/dev/null ||
-		cg_fail "camguardctl pair alice-vivid"
-fi
+	camera_conf front 0 160x120 alice-hub
+	[[ -z $VCAM ]] || camera_conf vivid "$VCAM" 320x180 alice-vivid
+} >"$CONF"
 # camguardctl and camguardd without -c: the default configuration path.
 out=$(cg_tmpfile pair)
 if "$CG_CTL" pair alice-hub --address 127.0.0.1:$PORT >"$out" 2>&1 &&
@@ -231,6 +223,10 @@ else
 	cg_fail "camguardctl pair alice-hub"
 	cg_diag_file "$out"
 	find /etc/camguard -ls | cg_diag_file -
+fi
+if [[ -n $VCAM ]]; then
+	"$CG_CTL" pair alice-vivid --address 127.0.0.1:$PORT >/dev/null ||
+		cg_fail "camguardctl pair alice-vivid"
 fi
 out=$(cg_tmpfile check)
 if "$CG_DAEMON" --check-config >"$out" 2>&1; then
