@@ -49,10 +49,11 @@ LDFLAGS ?=
 # The kernel tree: what kbuild needs to build both modules, as rsync
 # filters. The module build copies it to build/<release>/src, dkms-src to
 # /usr/src/camguard-VERSION (with dkms.conf).
-KMOD_TREE := --exclude='.*' --exclude='*.o' --exclude='*.ko' --exclude='*.mod' \
+KMOD_FILES := --exclude='.*' --exclude='*.o' --exclude='*.ko' --exclude='*.mod' \
 	--exclude='*.mod.c' --exclude='modules.order' --exclude='Module.symvers' \
 	--include='Kbuild' --include='kmod/***' --include='include/***' \
-	--include='drivers/' --include='drivers/vcam/***' --exclude='*'
+	--include='drivers/' --include='drivers/vcam/***'
+KMOD_TREE := $(KMOD_FILES) --exclude='*'
 
 KMOD_SRCS := Kbuild $(wildcard kmod/*.c kmod/*.h drivers/vcam/* include/linux/*.h \
 	include/uapi/linux/*.h)
@@ -150,14 +151,27 @@ install-man:
 	done
 
 # The DKMS source tree (dkms.conf): DESTDIR/usr/src/camguard-VERSION, as
-# the camguard-dkms package installs it. VERSION is dkms.conf's.
+# the camguard-dkms package installs it. VERSION is dkms.conf's. Besides
+# the module tree: the adopting drivers' patches and the script that
+# builds them from linux-source (build-driver --dkms, run by dkms.conf's
+# MAKE). DKMS 3.0 would keep the kernel's own vivid and uvcvideo, whose
+# versions equal the patched ones; the file in modules_to_force_install
+# tells it to skip that comparison for camguard (one word, no comment:
+# DKMS reads every word of it as a module name).
 VERSION := $(shell sed -n 's/^PACKAGE_VERSION="\(.*\)"/\1/p' dkms.conf)
 DKMS_SRC = $(DESTDIR)/usr/src/camguard-$(VERSION)
+DKMS_FORCE = $(DESTDIR)/usr/share/dkms/modules_to_force_install/camguard
+DKMS_TREE := --include='dkms.conf' $(KMOD_FILES) \
+	$(foreach d,$(ADOPTING_DRIVERS),--include='drivers/$(d)/***') \
+	--include='scripts/' --include='scripts/build-driver' --include='scripts/kernel-src' \
+	--exclude='*'
 
 dkms-src:
 	@test -n "$(DESTDIR)" || { echo "make dkms-src DESTDIR=DIR (/ for this system)" >&2; exit 1; }
-	@mkdir -p $(DKMS_SRC)
-	@rsync -a --delete --chmod=D755,F644 --include='dkms.conf' $(KMOD_TREE) ./ $(DKMS_SRC)/
+	@mkdir -p $(DKMS_SRC) $(dir $(DKMS_FORCE))
+	@rsync -a --delete --chmod=D755,F644 $(DKMS_TREE) ./ $(DKMS_SRC)/
+	@chmod 755 $(DKMS_SRC)/scripts/*
+	@echo camguard_version-override >$(DKMS_FORCE)
 
 # The Debian packages (debian/), built with dpkg-buildpackage from a copy
 # of the tree (the files git knows, committed or not) in build/deb/src/,

@@ -71,37 +71,17 @@ cg_require_tools v4l2-compliance v4l2-ctl
 
 # vivid_node: the capture node of vivid instance 0.
 vivid_node() {
-	local d name
-	for d in /sys/class/video4linux/video*; do
-		read -r name 2>/dev/null <"$d/name" || continue
-		if [[ $name == vivid-000-vid-cap ]]; then
-			echo "/dev/${d##*/}"
-			return 0
-		fi
-	done
-	return 1
+	cg_node_named vivid-000-vid-cap
 }
 
+# shellcheck disable=SC2317 # called through cg_wait_for
 vivid_ready() {
 	local node
 	node=$(vivid_node) && [[ -c $node ]]
 }
 
-# cam_field NODE KEY...: the numbers KEY ("id", "tagged", ...) of the
-# camguard camera whose node is NODE, from one listing (camguardctl --json
-# cameras prints one camera a line); nothing for a camera not listed.
-cam_field() {
-	local line key vals=()
-	line=$("$CG_CTL" --json cameras | grep -F "\"devnode\": \"${1#/dev/}\"" | head -n 1)
-	[[ -n $line ]] || return 0
-	shift
-	for key; do
-		[[ $line =~ \"$key\":\ ([0-9]+) ]] && vals+=("${BASH_REMATCH[1]}") || vals+=("")
-	done
-	echo "${vals[*]}"
-}
-
 # stat_at_least FILE KEY N: camguard-view's stats FILE has KEY >= N.
+# shellcheck disable=SC2317 # called through cg_wait_for
 stat_at_least() {
 	(($(cg_world_stat "$1" "$2") >= $3))
 }
@@ -119,6 +99,7 @@ view_clean() {
 }
 
 # log_has FROM ERE: camguardd's log has a line matching ERE after line FROM.
+# shellcheck disable=SC2317 # called through cg_wait_for
 log_has() {
 	tail -n +$(($1 + 1)) "$CG_W_LOG" | grep -qE "$2"
 }
@@ -159,7 +140,7 @@ stranger_withheld() {
 	local node=$1 cam=$2 out=$CG_TMP/chanwatch-$2 w0 w1 pid rc=0 res
 	shift 2
 	WITHHELD=0
-	w0=$(cam_field "$node" withheld)
+	w0=$(cg_world_cam_field "$node" withheld)
 	setpriv --reuid=2102 --regid=2102 --clear-groups "$CG_CHANWATCH" "$cam" 120 \
 		>"$out" 2>&1 &
 	pid=$!
@@ -170,7 +151,7 @@ stranger_withheld() {
 		return 0
 	fi
 	"$@" >/dev/null 2>&1 || cg_why+=("the owner's capture failed")
-	w1=$(cam_field "$node" withheld)
+	w1=$(cg_world_cam_field "$node" withheld)
 	kill -TERM "$pid" 2>/dev/null || true
 	wait "$pid" || rc=$?
 	res=$(tail -n 1 "$out")
@@ -298,7 +279,7 @@ cg__insmod "$CG_VIVID_KO" "${VIVID_ARGS[@]}" || cg_bail "insmod the patched vivi
 cg_wait_for 10 vivid_ready || cg_bail "the patched vivid has no capture node"
 node=$(vivid_node)
 cg_why=()
-cam=$(cam_field "$node" id)
+cam=$(cg_world_cam_field "$node" id)
 [[ -n $cam ]] || cg_why+=("camguardctl cameras does not list $node: $("$CG_CTL" --json cameras)")
 cg_report "b) camguard.ko alone and the patched vivid: $node is camera ${cam:-?}" "${cg_why[@]}"
 [[ -n $cam ]] || cg_bail "no camera to test"
@@ -324,7 +305,7 @@ cg_world_users alice:2101 bob:2102
 chmod 0666 "$node"
 "$CG_CTL" bind "$cam" cgalice || cg_bail "camguardctl bind $cam cgalice"
 one_camera_conf 8443 vivid id "$cam" 640x360 10 alice-screen
-read -r tagged0 delivered0 <<<"$(cam_field "$node" tagged delivered)"
+read -r tagged0 delivered0 <<<"$(cg_world_cam_field "$node" tagged delivered)"
 cg_world_daemon 127.0.0.1 8443
 cg_why=()
 rc=0
@@ -336,7 +317,7 @@ foreign=$(cg_world_stat "$CG_W/alice.stats" rejected.wrong_owner)
 ((accepted >= frames)) || cg_why+=("$accepted of $frames frames accepted")
 view_clean "$CG_W/alice.stats"
 cg_expect "camguardd exits cleanly on SIGTERM" cg_world_daemon_stop
-read -r tagged delivered <<<"$(cam_field "$node" tagged delivered)"
+read -r tagged delivered <<<"$(cg_world_cam_field "$node" tagged delivered)"
 tagged=$((tagged - tagged0))
 delivered=$((delivered - delivered0))
 ((tagged >= accepted)) || cg_why+=("the kernel tagged $tagged frames, the display accepted $accepted")
@@ -346,7 +327,7 @@ cg_report "c) camguardd streams the patched vivid to alice's display: $accepted 
 
 # --- d) a bound camera refuses another user -----------------------------------------
 cg_why=()
-refused0=$(cam_field "$node" refused)
+refused0=$(cg_world_cam_field "$node" refused)
 grab=$CG_TMP/bob.raw
 : >"$grab"
 chmod 0666 "$grab"
@@ -357,7 +338,7 @@ out=$(setpriv --reuid=2102 --regid=2102 --clear-groups \
 out=$(setpriv --reuid=2102 --regid=2102 --clear-groups \
 	v4l2-ctl -d "$node" --set-fmt-video=width=320,height=240 2>&1) || true
 [[ $out == *"Permission denied"* ]] || cg_why+=("bob's S_FMT was not refused with EACCES: $out")
-refused=$(($(cam_field "$node" refused) - refused0))
+refused=$(($(cg_world_cam_field "$node" refused) - refused0))
 ((refused >= 2)) || cg_why+=("refused counter +$refused, expected +2")
 cg_report "d) bob can neither stream nor configure alice's bound camera (refused +$refused)" "${cg_why[@]}"
 "$CG_CTL" unbind "$cam" || cg_fail "camguardctl unbind $cam"
@@ -387,6 +368,7 @@ CG_UVC_BASE_KO=${CG_UVC_BASE_KO:-${CG_KO%/*}/drivers/uvcvideo-base.ko}
 . "$(dirname "${BASH_SOURCE[0]}")/uvc-lib.sh"
 
 # cam_gone ID: camguard no longer lists camera ID.
+# shellcheck disable=SC2317 # called through cg_wait_for
 cam_gone() {
 	! "$CG_CTL" --json cameras | grep -qF "{\"id\": $1,"
 }
@@ -425,7 +407,7 @@ module_loaded camguard || cg_load_core || cg_bail "insmod camguard.ko"
 module_loaded uvcvideo || cg__insmod "$CG_UVC_KO" || cg_bail "insmod the patched uvcvideo"
 if plug "u) the USB camera through the patched uvcvideo"; then
 	cg_why=()
-	ucam=$(cam_field "$UVC_NODE" id)
+	ucam=$(cg_world_cam_field "$UVC_NODE" id)
 	[[ -n $ucam ]] || cg_why+=("camguardctl cameras does not list $UVC_NODE")
 	cg_report "u) $UVC_NODE is camguard camera ${ucam:-?}" "${cg_why[@]}"
 
@@ -440,7 +422,7 @@ if plug "u) the USB camera through the patched uvcvideo"; then
 	for step in "${steps[@]}"; do
 		readme_run "$step"
 	done
-	[[ $ucam == 0 && $(cam_field "$UVC_NODE" bound_uid) == 2201 ]] ||
+	[[ $ucam == 0 && $(cg_world_cam_field "$UVC_NODE" bound_uid) == 2201 ]] ||
 		cg_why+=("camera ${ucam:-?} is not bound to alice (2201) after README's commands")
 	"$CG_CTL" unbind "$ucam" || true
 	cg_report "r) README's \"Your own camera\": its ${#steps[@]} camguardctl commands bind the webcam to alice" "${cg_why[@]}"
@@ -457,7 +439,7 @@ if plug "u) the USB camera through the patched uvcvideo"; then
 	upa="$PA_SUCC/$PA_TOTAL"
 
 	cg_why=()
-	tagged0=$(cam_field "$UVC_NODE" tagged)
+	tagged0=$(cg_world_cam_field "$UVC_NODE" tagged)
 	raw=$out/u-yuyv.raw
 	log=$out/u-yuyv.log
 	rc=0
@@ -470,7 +452,7 @@ if plug "u) the USB camera through the patched uvcvideo"; then
 	else
 		cg_why+=("could not set YUYV 320x240")
 	fi
-	utagged=$(($(cam_field "$UVC_NODE" tagged) - tagged0))
+	utagged=$(($(cg_world_cam_field "$UVC_NODE" tagged) - tagged0))
 	((utagged >= 10)) || cg_why+=("the kernel tagged $utagged frames, 10 were captured")
 	cg_report "u) the owner's 10 YUYV frames carry its stamp; the kernel tagged $utagged" "${cg_why[@]}"
 
@@ -527,7 +509,7 @@ for i, j in enumerate(d.split(b"\xff\xd8")[1:]):
 	"$CG_CTL" bind "$ucam" cgalice || cg_fail "camguardctl bind $ucam cgalice"
 	one_camera_conf 8444 usb device "$UVC_NODE" 320x240 30 alice-usb
 	vstats=$CG_W/alice-usb.stats
-	read -r tagged0 delivered0 <<<"$(cam_field "$UVC_NODE" tagged delivered)"
+	read -r tagged0 delivered0 <<<"$(cg_world_cam_field "$UVC_NODE" tagged delivered)"
 	log0=$(wc -l <"$CG_W_LOG")
 	cg_world_daemon 127.0.0.1 8444
 	cg_bg "$CG_VIEW" --pairing "$CG_W/displays/alice-usb.pair" --expect-owner 2101 \
@@ -536,7 +518,7 @@ for i, j in enumerate(d.split(b"\xff\xd8")[1:]):
 	cg_why=()
 	cg_wait_for 120 stat_at_least "$vstats" accepted "$frames" ||
 		cg_why+=("$(cg_world_stat "$vstats" accepted) of $frames frames accepted in 120 s")
-	read -r utagged udelivered <<<"$(cam_field "$UVC_NODE" tagged delivered)"
+	read -r utagged udelivered <<<"$(cg_world_cam_field "$UVC_NODE" tagged delivered)"
 	utagged=$((utagged - tagged0))
 	udelivered=$((udelivered - delivered0))
 	uaccepted=$(cg_world_stat "$vstats" accepted)
@@ -559,7 +541,7 @@ for i, j in enumerate(d.split(b"\xff\xd8")[1:]):
 	if plug "v) plugged back"; then
 		cg_why=()
 		# The same id may come back: the verifier tells streams apart.
-		ucam=$(cam_field "$UVC_NODE" id)
+		ucam=$(cg_world_cam_field "$UVC_NODE" id)
 		[[ -n $ucam ]] || cg_why+=("camguard does not list $UVC_NODE")
 		[[ -z $ucam ]] || "$CG_CTL" bind "$ucam" cgalice || cg_why+=("camguardctl bind $ucam cgalice failed")
 		a0=$(cg_world_stat "$vstats" accepted)

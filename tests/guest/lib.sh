@@ -16,6 +16,7 @@
 #   set-up        cg_start (root, in the VM, decoder built)  cg_require_tools T...
 #   the module    cg_load [PARAM=VALUE...]  cg_unload  cg_loaded
 #                 cg_node N (/dev/videoX of camera N)  cg_cameras
+#                 cg_node_named NAME (/dev/videoX of the node named NAME)
 #                 cg_stat N COUNTER  cg_set_ctrl N NAME=VALUE...  cg_get_ctrl N NAME
 #   formats       cg_set_format N FOURCC WxH [FPS]  cg_get_format N
 #                 cg_parse_format FILE  cg_fmt_args FOURCC WxH [FPS]
@@ -254,11 +255,17 @@ cg_cameras() {
 
 # cg_node N: /dev/videoX of camera N (fails if there is none).
 cg_node() {
+	cg_node_named "camguard-$1"
+}
+
+# cg_node_named NAME: /dev/videoX of the video node named NAME in sysfs
+# (vivid's capture node: vivid-000-vid-cap), or fail.
+cg_node_named() {
 	local d name
 	for d in /sys/class/video4linux/video*; do
 		[[ -r $d/name ]] || continue
 		read -r name <"$d/name" || continue
-		if [[ $name == "camguard-$1" ]]; then
+		if [[ $name == "$1" ]]; then
 			echo "/dev/${d##*/}"
 			return 0
 		fi

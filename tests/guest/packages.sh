@@ -11,10 +11,14 @@
 #                                     vanishes with the guest
 #   DKMS-built modules ──▶ /lib/modules/$(uname -r)/updates/dkms/, the
 #                          depmod index (CG_DKMS_DEPMOD, else depmod -a),
-#                          modprobe camguard_vcam (which brings camguard)
+#                          modprobe camguard_vcam (which brings camguard);
+#                          modprobe vivid and uvcvideo: the patched ones
+#                          of updates/dkms, not the kernel's own in
+#                          kernel/, each on camguard
 #   /etc/camguard/camguardd.conf ── camguardctl pair (/usr/bin) ──
 #   /usr/sbin/camguardd --check-config, then camguardd ── camguard-view
-#   (/usr/bin) accepts its owner's frames ── SIGTERM ── dpkg --purge
+#   (/usr/bin) accepts its owner's frames of the virtual camera, and of
+#   vivid (tagged by the kernel for the owner) ── SIGTERM ── dpkg --purge
 #
 # camguard-dkms is not installed here: its postinst would build the
 # modules for the guest's kernel under emulation (minutes); the host
@@ -48,6 +52,8 @@ CG_VIEW=/usr/bin/camguard-view
 PORT=8445
 ALICE=2001
 FRAMES=20
+# vivid: one device, the video capture node alone (as tests/guest/drivers.sh)
+VIVID_ARGS=(n_devs=1 node_types=0x1)
 CONF=/etc/camguard/camguardd.conf
 kver=$(uname -r)
 
@@ -105,7 +111,8 @@ fi
 # ---- the DKMS-built modules, where DKMS installs them -------------------------
 
 src=${CG_DKMS_INSTALL-}/$kver/updates/dkms
-if ! ls "$src"/camguard.ko* "$src"/camguard_vcam.ko* >/dev/null 2>&1; then
+if ! ls "$src"/camguard.ko* "$src"/camguard_vcam.ko* "$src"/vivid.ko* \
+	"$src"/uvcvideo.ko* >/dev/null 2>&1; then
 	cg_bail "no DKMS-built modules for $kver in $src (tests/pkg/deb-check builds them)"
 fi
 # dkms install copies the modules to updates/dkms and runs depmod -a.
@@ -115,7 +122,7 @@ fi
 # runs here.
 t0=$SECONDS
 mkdir -p "/lib/modules/$kver/updates/dkms"
-cp "$src"/camguard*.ko* "/lib/modules/$kver/updates/dkms/"
+cp "$src"/*.ko* "/lib/modules/$kver/updates/dkms/"
 if [[ -n ${CG_DKMS_DEPMOD-} ]]; then
 	cp "$CG_DKMS_DEPMOD"/modules.* "/lib/modules/$kver/"
 	how="the host's depmod index"
@@ -139,27 +146,73 @@ NODE0=$(cg_node 0)
 chmod 0666 "$NODE0"
 "$CG_CTL" bind 0 cgalice >/dev/null || cg_bail "camguardctl bind 0 cgalice"
 
+# ---- the patched drivers DKMS built --------------------------------------------
+
+# dkms_driver MODULE ARG...: modprobe MODULE ARG... loads the module DKMS
+# installed in updates/dkms, not the kernel's own of the same name, and
+# that module uses camguard.
+dkms_driver() {
+	local m=$1 f
+	shift
+	cg_why=()
+	modprobe "$m" "$@" || cg_why+=("modprobe $m $* failed")
+	f=$(modinfo -n "$m" 2>&1)
+	[[ $f == "/lib/modules/$kver/updates/dkms/$m.ko"* ]] ||
+		cg_why+=("modinfo -n $m: $f, not updates/dkms")
+	[[ ,$(modinfo -F depends "$m"), == *,camguard,* ]] ||
+		cg_why+=("$f does not depend on camguard: $(modinfo -F depends "$m")")
+	[[ -e /sys/module/camguard/holders/$m ]] ||
+		cg_why+=("the loaded $m does not use camguard (/sys/module/camguard/holders/)")
+	cg_report "modprobe $m: $f, not the kernel's own in kernel/; it uses camguard" "${cg_why[@]}"
+	((${#cg_why[@]} == 0))
+}
+
+dkms_driver uvcvideo && rmmod uvcvideo
+VCAM=
+if dkms_driver vivid "${VIVID_ARGS[@]}" &&
+	VNODE=$(cg_wait_for 10 cg_node_named vivid-000-vid-cap); then
+	VCAM=$(cg_world_cam_field "$VNODE" id)
+fi
+if [[ -n $VCAM ]]; then
+	chmod 0666 "$VNODE"
+	"$CG_CTL" bind "$VCAM" cgalice >/dev/null || cg_bail "camguardctl bind $VCAM cgalice"
+	cg_pass "vivid's $VNODE is camguard camera $VCAM, bound to cgalice"
+else
+	cg_fail "vivid's capture node is no camguard camera" "$("$CG_CTL" cameras 2>&1)"
+fi
+
 # ---- camguardd from the installed paths ------------------------------------------
+
+# camera_conf NAME ID SIZE DISPLAY: camguardd's sections for camera ID,
+# YUYV at 10 fps, of cgalice, and one display of hers on it.
+camera_conf() {
+	cat <<EOF
+
+[camera $1]
+id = $2
+owner = cgalice
+format = YUYV
+size = $3
+fps = 10
+
+[display $4]
+owner = cgalice
+camera = $1
+pairing = /etc/camguard/displays/$4.pair
+EOF
+}
 
 cg_world_init
 CG_W_CONF=$CONF
-cat >"$CONF" <<EOF
+{
+	cat <<EOF
 [listen]
 address = 127.0.0.1:$PORT
 identities = /etc/camguard/identities
-
-[camera front]
-id = 0
-owner = cgalice
-format = YUYV
-size = 160x120
-fps = 10
-
-[display alice-hub]
-owner = cgalice
-camera = front
-pairing = /etc/camguard/displays/alice-hub.pair
 EOF
+	camera_conf front 0 160x120 alice-hub
+	[[ -z $VCAM ]] || camera_conf vivid "$VCAM" 320x180 alice-vivid
+} >"$CONF"
 # camguardctl and camguardd without -c: the default configuration path.
 out=$(cg_tmpfile pair)
 if "$CG_CTL" pair alice-hub --address 127.0.0.1:$PORT >"$out" 2>&1 &&
@@ -170,6 +223,10 @@ else
 	cg_fail "camguardctl pair alice-hub"
 	cg_diag_file "$out"
 	find /etc/camguard -ls | cg_diag_file -
+fi
+if [[ -n $VCAM ]]; then
+	"$CG_CTL" pair alice-vivid --address 127.0.0.1:$PORT >/dev/null ||
+		cg_fail "camguardctl pair alice-vivid"
 fi
 out=$(cg_tmpfile check)
 if "$CG_DAEMON" --check-config >"$out" 2>&1; then
@@ -192,6 +249,26 @@ fi
 
 view hub /etc/camguard/displays/alice-hub.pair "$ALICE" "$FRAMES"
 check_view "camguard-view (/usr/bin) accepts $FRAMES frames of its owner" hub "$ALICE" "$FRAMES"
+# vivid's pictures carry no owner stamp: what names the owner is the
+# kernel's tag, which camguard-view checks against its pairing
+# (rejected.wrong_owner otherwise) under the channel's MAC.
+if [[ -n $VCAM ]]; then
+	cg_why=()
+	read -r tagged0 <<<"$(cg_world_cam_field "$VNODE" tagged)"
+	rc=0
+	"$CG_VIEW" --pairing /etc/camguard/displays/alice-vivid.pair --frames "$FRAMES" \
+		--duration 120 --quiet --stats-file "$CG_W/vivid.stats" || rc=$?
+	accepted=$(cg_world_stat "$CG_W/vivid.stats" accepted)
+	refused=$(awk '/^rejected\./ { n += $2 } END { print n + 0 }' "$CG_W/vivid.stats")
+	read -r tagged <<<"$(cg_world_cam_field "$VNODE" tagged)"
+	((rc == 0)) || cg_why+=("camguard-view exited $rc")
+	((accepted >= FRAMES)) || cg_why+=("$accepted of $FRAMES frames accepted")
+	((refused == 0)) ||
+		cg_why+=("$refused records refused ($(cg_world_stat "$CG_W/vivid.stats" rejected.wrong_owner) of another owner)")
+	((tagged - tagged0 >= accepted)) ||
+		cg_why+=("the kernel tagged $((tagged - tagged0)) frames, the display accepted $accepted")
+	cg_report "the DKMS-built vivid: camguard-view accepts $accepted frames tagged for cgalice ($ALICE), none refused; the kernel tagged $((tagged - tagged0))" "${cg_why[@]}"
+fi
 cg_expect "camguardd exits cleanly on SIGTERM" cg_world_daemon_stop
 
 # ---- purge -------------------------------------------------------------------------
@@ -208,5 +285,6 @@ done
 cg_report "dpkg --purge camguard: programs, unit link and keys gone, $CONF kept" "${why[@]}"
 ((${#why[@]} == 0)) || cg_diag_file "$out"
 
+rmmod vivid 2>/dev/null || true
 cg_unload || true
 cg_done

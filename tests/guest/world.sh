@@ -19,6 +19,8 @@
 #                               arguments, both directions)
 #   cg_world_stat FILE KEY      a value of a "key value" statistics file (0
 #                               when absent)
+#   cg_world_cam_field NODE KEY...  numbers of the camguard camera of
+#                               NODE (camguardctl cameras: id, tagged, ...)
 #   cg_world_daemon HOST PORT   start camguardd on CG_W_CONF (CG_W_DAEMON_PID)
 #                               and wait until it accepts on HOST:PORT
 #   cg_world_daemon_stop        SIGTERM, then wait for a clean exit
@@ -86,6 +88,21 @@ cg_world_stat() {
 	local v
 	v=$(awk -v k="$2" '$1 == k { print $2; exit }' "$1" 2>/dev/null)
 	echo "${v:-0}"
+}
+
+# cg_world_cam_field NODE KEY...: the numbers KEY ("id", "tagged", ...) of
+# the camguard camera whose node is NODE, from one listing (camguardctl
+# --json cameras prints one camera a line); nothing for a camera not
+# listed.
+cg_world_cam_field() {
+	local line key vals=()
+	line=$("$CG_CTL" --json cameras | grep -F "\"devnode\": \"${1#/dev/}\"" | head -n 1)
+	[[ -n $line ]] || return 0
+	shift
+	for key; do
+		[[ $line =~ \"$key\":\ ([0-9]+) ]] && vals+=("${BASH_REMATCH[1]}") || vals+=("")
+	done
+	echo "${vals[*]}"
 }
 
 cg__tcp_probe() { # HOST PORT: one connection, closed at once
