@@ -173,19 +173,20 @@ node=$(cg_node 0)
 chmod 0666 "$node"
 "$CG_CTL" bind 0 "$owner" || cg_bail "camguardctl bind 0 $owner failed"
 
+# listen_limits LIMIT...: camguardd.conf's [listen] and [limits] (each
+# LIMIT a "key = value" line). Every client here is one local user (root),
+# which max_hello_per_peer counts as one peer: they all connect at once.
+listen_limits() {
+	printf '[listen]\naddress = 127.0.0.1:%s\nidentities = %s\ncontrol_socket = %s\n\n[limits]\n' \
+		"$port_cg" "$CG_W/identities" "$CG_W/camguardd.ctl"
+	printf '%s\n' "$@"
+}
+
 # conf SIZE: camguardd.conf for one camera at SIZE and 8 displays of it.
 conf() {
 	local i
+	listen_limits "max_hello_per_peer = 64"
 	cat <<EOF
-[listen]
-address = 127.0.0.1:$port_cg
-identities = $CG_W/identities
-control_socket = $CG_W/camguardd.ctl
-
-# Every client here is one local user (root), which this limit counts as
-# one peer: they all connect at once.
-[limits]
-max_hello_per_peer = 64
 
 [camera cam]
 id = 0
@@ -319,19 +320,10 @@ for ((c = 0; c < ncam; c++)); do
 done
 cg_world_users "${users[@]}"
 {
-	cat <<EOF
-[listen]
-address = 127.0.0.1:$port_cg
-identities = $CG_W/identities
-control_socket = $CG_W/camguardd.ctl
-
-# 128 displays of one local user (root), 16 owners of 8 displays each;
-# an emulated CPU loaded with 16 streams takes seconds per TLS handshake.
-[limits]
-max_hello_per_peer = 256
-max_connections = 256
-handshake_timeout = 60s
-EOF
+	# 128 displays, 16 owners of 8 each; an emulated CPU loaded with 16
+	# streams takes seconds per TLS handshake.
+	listen_limits "max_hello_per_peer = 256" "max_connections = 256" \
+		"handshake_timeout = 60s"
 	for ((c = 0; c < ncam; c++)); do
 		chmod 0666 "$(cg_node "$c")"
 		"$CG_CTL" bind "$c" "cgs$c" || cg_bail "camguardctl bind $c cgs$c failed"
