@@ -76,7 +76,7 @@ static void log_latency(struct view *v, const struct cg_verify_info *info)
 
 	if (fprintf(v->latency_log, "%llu %lld\n",
 		    (unsigned long long)(now / 1000),
-		    (long long)(lat / 1000)) < 0 && !v->stats_warned++)
+		    (long long)(lat / 1000)) < 0 && !v->latency_warned++)
 		cg_warn(v->module, "%s: write failed", v->opt.latency_log);
 }
 

@@ -84,6 +84,7 @@ struct view {
 	uint64_t received, decode_errors, foreign_owner, stamp_unreadable;
 	uint64_t saved, save_errors;
 	unsigned int stats_warned;
+	unsigned int latency_warned;	/* --latency-log writes that failed */
 	uint64_t fail_streak;		/* connections failed in a row */
 
 	int64_t end_ms;			/* --duration's end; 0: none */
