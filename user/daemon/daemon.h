@@ -274,6 +274,7 @@ struct cg_camera {
 	struct cg_capture_buf bufs[CG_CAPTURE_MAX_BUFS];
 	unsigned int n_bufs;
 	bool streaming;
+	bool failed;			/* its node failed: not polled again */
 	bool verified;			/* last_sequence is set */
 	uint32_t last_sequence;		/* of the last frame verified */
 	struct v4lconvert_data *conv;	/* formats the encoder cannot take */
@@ -374,6 +375,7 @@ struct cg_worker {
 	size_t max_payload;
 	bool stop;			/* SIGTERM: exit 0 */
 	bool restart;			/* camera gone, channel revoked */
+	uint64_t restart_at_ms;		/* a camera failed: restart by then */
 	uint64_t events;		/* netlink events received */
 	uint64_t events_lost;		/* the socket overflowed */
 	uint64_t events_bad;		/* malformed or for no channel of ours */

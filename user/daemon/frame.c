@@ -40,7 +40,7 @@
 #include "sha256_thread.h"
 
 #define LOG_EVERY_MS	5000	/* per camera, for per-frame problems */
-#define GONE_WAIT_MS	500	/* for the kernel's word on a camera gone */
+#define GONE_WAIT_MS	5000	/* for the kernel's word on a camera gone */
 
 static uint64_t clock_ns(clockid_t id)
 {
@@ -353,13 +353,18 @@ int cg_frame_handle(struct cg_worker *w, struct cg_camera *cam)
 	}
 	return 0;
 gone:
-	cg_err(cam->mod, "%s: %s: restarting the worker", cam->devnode,
-	       strerror(-ret));
-	w->restart = true;
 	/*
-	 * A camera unplugged loses its node first, then camguard revokes its
-	 * channels (CAMERA_GONE): wait a little for that, so the log says why.
+	 * A camera unplugged loses its node first; camguard revokes its
+	 * channels (CAMERA_GONE) only once the driver has stopped the stream,
+	 * which under load can take seconds. Wait for that word, so the log
+	 * says why, without blocking: the node is no longer polled, the
+	 * worker's other cameras and displays go on, and the revocation (or
+	 * the deadline) restarts the worker.
 	 */
-	cg_channel_receive(w, GONE_WAIT_MS);
+	cg_err(cam->mod, "%s: %s: restarting the worker when the kernel says why, in %u ms at most",
+	       cam->devnode, strerror(-ret), GONE_WAIT_MS);
+	cam->failed = true;
+	if (!w->restart_at_ms)
+		w->restart_at_ms = cg_now_ms() + GONE_WAIT_MS;
 	return ret;
 }

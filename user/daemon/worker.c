@@ -414,6 +414,8 @@ static int run_loop(struct cg_worker *w)
 		 */
 		timeout = -1;
 		cg_timeout_until(&timeout, next_stats, now);
+		if (w->restart_at_ms)
+			cg_timeout_until(&timeout, w->restart_at_ms, now);
 		cg_display_deadlines(w, now, &timeout);
 
 		n = 0;
@@ -426,7 +428,8 @@ static int run_loop(struct cg_worker *w)
 		first_cam = n;
 		for (i = 0; i < w->n_cams; i++)
 			pfd[n++] = (struct pollfd){
-				.fd = w->cams[i].streaming ? w->cams[i].fd : -1,
+				.fd = w->cams[i].streaming && !w->cams[i].failed ?
+				      w->cams[i].fd : -1,
 				.events = POLLIN,
 			};
 		first_conn = n;
@@ -460,6 +463,8 @@ static int run_loop(struct cg_worker *w)
 						      pfd[i].revents);
 		}
 		now = cg_now_ms();
+		if (w->restart_at_ms && now >= w->restart_at_ms)
+			w->restart = true;
 		cg_display_timeouts(w, now);
 		cg_display_reap(w);
 		if (now >= next_stats) {
