@@ -18,8 +18,9 @@
 #
 # Prints a summary (with the v4l2-compliance totals per node per kernel,
 # the kernel selftest counts, the incident replay's figures per kernel and
-# the time of the host steps, of each kernel and of each lane) and ends
-# with "N passed, N failed".
+# the time of the host steps, of each kernel and of each lane, and every
+# test that failed in a guest with the reasons it gave) and ends with
+# "N passed, N failed".
 # Logs: build/check/.
 #
 #   CAMGUARD_KERNELS="6.1 6.12"   restrict the kernels (default: all three)
@@ -67,6 +68,16 @@ scripts_for() {
 start=$SECONDS
 
 say() { printf '== %s\n' "$*"; }
+
+# guest_lines LOG: what the summary shows of a guest's log: its summaries,
+# each script's end, and every failed test with the reasons it gave (the
+# "# " lines after "not ok", at most 8), so a failure in CI says why.
+guest_lines() {
+	awk '/^not ok/ { print; why = 8; next }
+	     why > 0 && /^# / && !/^# summary:/ { print "  " $0; why--; next }
+	     { why = 0 }
+	     /^(# summary:|### end|run: )/ { print }' "$1"
+}
 
 # record NAME STATUS DETAIL: one line of the final summary, kept in the
 # current lane's file (lanes run in subshells).
@@ -132,7 +143,7 @@ run_kernel() {
 		--log "$logdir/$k.console" -- \
 		tests/guest/all.sh $scripts >"$log" 2>&1
 	rc=$?
-	grep -E '^(not ok|# summary:|### end|run: )' "$log" | sed 's/^/   /'
+	guest_lines "$log" | sed 's/^/   /'
 	for s in $scripts; do
 		end=$(grep -E "^### end $s " "$log" | tail -n 1)
 		if [[ $end =~ status=0\ result=\"([0-9]+\ passed,\ 0\ failed[^\"]*)\"\ time=([0-9]+s) ]]; then
@@ -223,5 +234,11 @@ else
 	echo "time per kernel (one lane: the kernels one after the other):"
 fi
 cat "$logdir/times"
+failed=$(for k in $kernels; do
+	[ ! -f "$logdir/$k.log" ] ||
+		guest_lines "$logdir/$k.log" | grep -E '^(not ok|  # )' |
+		sed "s/^/     $k: /"
+done)
+[ -z "$failed" ] || printf 'failed tests in the guests, with their reasons:\n%s\n' "$failed"
 echo "$npass passed, $nfail failed"
 [ "$nfail" -eq 0 ]
