@@ -274,7 +274,6 @@ struct cg_camera {
 	struct cg_capture_buf bufs[CG_CAPTURE_MAX_BUFS];
 	unsigned int n_bufs;
 	bool streaming;
-	bool failed;			/* its node failed: not polled again */
 	bool verified;			/* last_sequence is set */
 	uint32_t last_sequence;		/* of the last frame verified */
 	struct v4lconvert_data *conv;	/* formats the encoder cannot take */

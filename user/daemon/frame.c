@@ -355,15 +355,15 @@ int cg_frame_handle(struct cg_worker *w, struct cg_camera *cam)
 gone:
 	/*
 	 * A camera unplugged loses its node first; camguard revokes its
-	 * channels (CAMERA_GONE) only once the driver has stopped the stream,
-	 * which under load can take seconds. Wait for that word, so the log
-	 * says why, without blocking: the node is no longer polled, the
-	 * worker's other cameras and displays go on, and the revocation (or
-	 * the deadline) restarts the worker.
+	 * channels (CAMERA_GONE) after the driver has stopped the stream,
+	 * whose STREAM_STOP event comes before the revocation. Wait for that
+	 * word, so the log says why, without blocking: the node is no longer
+	 * polled (nor stopped: it is gone), the worker's other cameras and
+	 * displays go on, and the revocation (or the deadline) restarts it.
 	 */
 	cg_err(cam->mod, "%s: %s: restarting the worker when the kernel says why, in %u ms at most",
 	       cam->devnode, strerror(-ret), GONE_WAIT_MS);
-	cam->failed = true;
+	cam->streaming = false;
 	if (!w->restart_at_ms)
 		w->restart_at_ms = cg_now_ms() + GONE_WAIT_MS;
 	return ret;

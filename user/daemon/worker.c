@@ -428,8 +428,7 @@ static int run_loop(struct cg_worker *w)
 		first_cam = n;
 		for (i = 0; i < w->n_cams; i++)
 			pfd[n++] = (struct pollfd){
-				.fd = w->cams[i].streaming && !w->cams[i].failed ?
-				      w->cams[i].fd : -1,
+				.fd = w->cams[i].streaming ? w->cams[i].fd : -1,
 				.events = POLLIN,
 			};
 		first_conn = n;
