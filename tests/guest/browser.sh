@@ -108,7 +108,7 @@ camera = back
 pairing = $PAIR/bob-screen.pair
 
 [web]
-root = $CG_TOP/web/display
+root = $CG_W_WEB
 host = alice.cam.test cgalice
 host = bob.cam.test cgbob
 EOF
@@ -274,7 +274,7 @@ RCTL=$CG_W/relay.ctl
 RSTATS=$CG_W/relay.stats
 cg_bg "$CG_RELAY" --listen "127.0.0.1:$RPORT" --upstream "127.0.0.1:$PORT" \
 	--cert "$CG_W/relay.crt" --key "$CG_W/relay.key" --control "$RCTL" \
-	--stats-file "$RSTATS" --web-root "$CG_TOP/web/display" 2>"$CG_W/relay.log"
+	--stats-file "$RSTATS" --web-root "$CG_W_WEB" 2>"$CG_W/relay.log"
 RELAY_PID=$CG_BG_PID
 cg_wait_for 30 cg__tcp_probe 127.0.0.1 "$RPORT" || cg_bail "cg-relay does not listen"
 # via_relay LINK: the same link, at the relay's host name and port.

@@ -67,7 +67,7 @@ camera = nursery
 pairing = $CG_W/displays/bob-tablet.pair
 
 [web]
-root = $CG_TOP/web/display
+root = $CG_W_WEB
 host = alice.demo.test cgalice
 host = bob.demo.test cgbob
 EOF

@@ -42,6 +42,12 @@ cg_world_init() {
 	chmod 0755 "$CG_TMP" "$CG_W"
 	CG_W_CONF=$CG_W/camguardd.conf
 	CG_W_LOG=$CG_W/camguardd.log
+	# The browser display's files where every worker can read them, as a
+	# package installs them: the source tree may sit in a private
+	# directory (a clone in a mktemp -d one is 0700).
+	CG_W_WEB=$CG_W/web
+	cp -r "$CG_TOP/web/display" "$CG_W_WEB"
+	chmod -R a+rX "$CG_W_WEB"
 }
 
 cg_world_users() {
